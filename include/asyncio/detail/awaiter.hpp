@@ -1,0 +1,204 @@
+#pragma once
+// How asyncio awaitables plug into Asio's `awaitable` coroutines. Not API.
+//
+// Asio's `co_await` accepts "async operations" (callables taking a completion token). Every
+// asyncio awaitable is one, so it also works with any token (`deferred`, a callback, ...).
+// Inside an Asio coroutine Asio wraps the operation in `detail::awaitable_async_op`; we
+// specialize that wrapper for our types so that `co_await` can (1) complete without
+// suspending when the result is ready, (2) accept a named (lvalue) handle, and (3) park the
+// suspended coroutine in a Waiter that the loop resumes straight from its ready queue:
+// no allocation and no system call per hop.
+
+#include <asyncio/detail/executor.hpp>
+#include <asyncio/detail/task_core.hpp>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/dispatch.hpp>
+
+#include <coroutine>
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace asyncio::detail {
+
+/// The completion signature of an asyncio operation producing R.
+template <typename R>
+struct signature_for {
+  using type = void(std::exception_ptr, R);
+};
+template <>
+struct signature_for<void> {
+  using type = void(std::exception_ptr);
+};
+template <typename W>
+using signature_of = typename signature_for<typename W::result_type>::type;
+
+template <typename W, typename Op, typename Token>
+auto initiate(const Op& op, Token&& token);
+
+/// An asyncio operation described by its waiter type W. W derives from Waiter and has:
+///   W(const Awaitable<W>&), bool ready(), void suspend(EventLoop&, TaskCore*),
+///   result_type resume(), and a `params` type this class stores.
+template <typename W>
+class Awaitable {
+ public:
+  using params = typename W::params;
+  explicit Awaitable(params p) : params_(std::move(p)) {}
+  const params& get_params() const noexcept { return params_; }
+
+  template <boost::asio::completion_token_for<signature_of<W>> Token>
+  auto operator()(Token&& token) const {
+    return initiate<W>(*this, std::forward<Token>(token));
+  }
+
+ private:
+  params params_;
+};
+
+/// The waiter behind `co_await op` in an Asio coroutine: lives in the coroutine frame.
+template <typename W, typename Executor>
+class AsioAwaiter : public W {
+  using frame_type = boost::asio::detail::awaitable_frame_base<Executor>;
+  using thread_type = boost::asio::detail::awaitable_async_op_handler<void(), Executor>;
+
+ public:
+  template <typename Op>
+  AsioAwaiter(const Op& op, frame_type* frame) : W(op), frame_(frame) {
+    this->fn = &run;
+  }
+  AsioAwaiter(const AsioAwaiter&) = delete;
+  AsioAwaiter& operator=(const AsioAwaiter&) = delete;
+
+  bool await_ready() {
+    if (!running_loop) throw RuntimeError("no running event loop");
+    return W::ready();
+  }
+
+  void await_suspend(std::coroutine_handle<>) {
+    // Asio requires the thread to be detached only after the coroutine has suspended.
+    frame_->after_suspend(
+        [](void* p) {
+          auto* self = static_cast<AsioAwaiter*>(p);
+          typename thread_type::result_type unused;
+          self->thread_.emplace(self->frame_->detach_thread(), unused);
+          EventLoop& loop = *running_loop;
+          self->W::suspend(loop, LoopInternals::current_task(loop));
+        },
+        this);
+  }
+
+  decltype(auto) await_resume() { return W::resume(); }
+
+ private:
+  static void run(ReadyNode* n, ReadyNode::Action a) {
+    auto* self = static_cast<AsioAwaiter*>(n);
+    // Move the thread out first: resuming may destroy this frame, and with it `self`.
+    thread_type thread(std::move(*self->thread_));
+    self->thread_.reset();
+    if (a == ReadyNode::Action::discard) return;  // ~thread unwinds the coroutine
+    unpark(self);
+    StepScope step(*running_loop, self->task);
+    thread();
+  }
+
+  frame_type* frame_;
+  std::optional<thread_type> thread_;
+};
+
+/// Holds the operation for a HandlerWaiter (a base, so it is built before the waiter).
+template <typename Op>
+struct OpHolder {
+  Op op;
+};
+
+/// The waiter behind an asyncio operation started with a plain completion token: lives on
+/// the heap and completes the handler through its associated executor.
+template <typename Op, typename W, typename Handler>
+class HandlerWaiter final : OpHolder<Op>, public W {
+ public:
+  HandlerWaiter(Op op, Handler h)
+      : OpHolder<Op>{std::move(op)}, W(this->op), handler_(std::move(h)) {
+    this->fn = &run;
+  }
+
+  void start(EventLoop& loop) {
+    bool ready = false;
+    try {
+      ready = W::ready();
+    } catch (...) {
+      error_ = std::current_exception();
+      ready = true;
+    }
+    if (ready) {
+      LoopInternals::schedule(loop, this);  // a handler never runs inside its initiation
+    } else {
+      W::suspend(loop, nullptr);
+    }
+  }
+
+ private:
+  using result_type = typename W::result_type;
+
+  static void run(ReadyNode* n, ReadyNode::Action a) {
+    std::unique_ptr<HandlerWaiter> self(static_cast<HandlerWaiter*>(n));
+    if (a == ReadyNode::Action::discard) return;
+    auto ex = boost::asio::get_associated_executor(self->handler_);
+    std::exception_ptr error = self->error_;
+    if constexpr (std::is_void_v<result_type>) {
+      if (!error) {
+        try {
+          self->W::resume();
+        } catch (...) {
+          error = std::current_exception();
+        }
+      }
+      boost::asio::dispatch(ex, [h = std::move(self->handler_), error]() mutable { h(error); });
+    } else {
+      std::optional<result_type> value;
+      if (!error) {
+        try {
+          value.emplace(self->W::resume());
+        } catch (...) {
+          error = std::current_exception();
+        }
+      }
+      auto v = value ? std::move(*value) : result_type{};
+      boost::asio::dispatch(ex, [h = std::move(self->handler_), error, v = std::move(v)]() mutable {
+        h(error, std::move(v));
+      });
+    }
+  }
+
+  Handler handler_;
+  std::exception_ptr error_;
+};
+
+/// Starts operation `op` (waiter type W) for an arbitrary completion token.
+template <typename W, typename Op, typename Token>
+auto initiate(const Op& op, Token&& token) {
+  using Sig = signature_of<W>;
+  return boost::asio::async_initiate<Token, Sig>(
+      [](auto handler, Op op) {
+        EventLoop& loop = require_running_loop();
+        auto* w = new HandlerWaiter<Op, W, decltype(handler)>(std::move(op), std::move(handler));
+        w->start(loop);
+      },
+      token, op);
+}
+
+}  // namespace asyncio::detail
+
+namespace boost::asio::detail {
+
+template <typename Signature, typename W, typename Executor>
+class awaitable_async_op<Signature, ::asyncio::detail::Awaitable<W>, Executor>
+    : public ::asyncio::detail::AsioAwaiter<W, Executor> {
+ public:
+  using ::asyncio::detail::AsioAwaiter<W, Executor>::AsioAwaiter;
+};
+
+}  // namespace boost::asio::detail

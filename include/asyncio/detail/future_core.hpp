@@ -1,0 +1,285 @@
+#pragma once
+// The type-independent half of Future and Task, and the waiter protocol every asyncio
+// awaitable uses. Not API.
+
+#include <asyncio/event_loop.hpp>
+
+#include <cstdint>
+#include <exception>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace asyncio::detail {
+
+/// Privileged access to the loop's scheduler, for the library's own primitives.
+struct LoopInternals {
+  static void schedule(EventLoop& l, ReadyNode* n) noexcept { l.ready_.push(n); }
+  static TaskCore*& current_task(EventLoop& l) noexcept { return l.current_task_; }
+  static void add_timer(EventLoop& l, TimerNode* n, std::int64_t when) { l.add_timer(n, when); }
+  static void cancel_timer(EventLoop& l, TimerNode* n) noexcept {
+    if (n->scheduled()) l.timers_.erase(n);
+  }
+  static std::int64_t now_ns(const EventLoop& l) noexcept { return l.now_ns(); }
+  static TaskListNode& tasks(EventLoop& l) noexcept { return l.tasks_; }
+  static bool closing(const EventLoop& l) noexcept { return l.closing_; }
+  static std::uint32_t id(const EventLoop& l) noexcept { return l.id_; }
+  static std::string& debug_last_step(EventLoop& l) noexcept { return l.debug_last_step_; }
+};
+
+/// The loop with this id if it still exists. Handles outlive their loop; whatever they
+/// would schedule on a destroyed loop is dropped instead.
+EventLoop* live_loop(EventLoop* loop, std::uint32_t id) noexcept;
+
+/// The running loop, or `RuntimeError("no running event loop")`.
+EventLoop& require_running_loop();
+
+/// Something waiting for a Future, a timer or a primitive: a coroutine suspended in
+/// `co_await` (the waiter lives in its frame) or a done-callback (on the heap). When woken
+/// it is pushed on the ready queue, so waking costs no allocation.
+struct Waiter : ReadyNode {
+  Waiter* prev = nullptr;    // wait-list links; `next` is the forward link while listed
+  TaskCore* task = nullptr;  // the task whose step this wait is, if any
+  /// Cancels the wait, waking the waiter with `cancelled` set; returns false when it can't
+  /// (already woken). Python: `task._fut_waiter.cancel(msg)`.
+  bool (*try_cancel)(Waiter*, const std::string& msg) = nullptr;
+  bool linked = false;
+  bool is_callback = false;  // a heap DoneCallback, owned by the list it is in
+  bool holds_ref = false;    // a scheduled DoneCallback keeps its future alive
+  /// Resume with CancelledError: the task was cancelled after the wake-up was queued, or
+  /// the wait itself was cancelled.
+  bool cancelled = false;
+};
+
+/// Intrusive FIFO of waiters with O(1) removal (a cancelled waiter leaves from the middle).
+class WaitList {
+ public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  Waiter* front() const noexcept { return head_; }
+  std::size_t size() const noexcept { return size_; }
+
+  void push_back(Waiter* w) noexcept {
+    w->prev = tail_;
+    w->next = nullptr;
+    if (tail_) {
+      tail_->next = w;
+    } else {
+      head_ = w;
+    }
+    tail_ = w;
+    w->linked = true;
+    ++size_;
+  }
+
+  void remove(Waiter* w) noexcept {
+    if (!w->linked) return;
+    auto* next = static_cast<Waiter*>(w->next);
+    if (w->prev) {
+      w->prev->next = next;
+    } else {
+      head_ = next;
+    }
+    if (next) {
+      next->prev = w->prev;
+    } else {
+      tail_ = w->prev;
+    }
+    w->prev = nullptr;
+    w->next = nullptr;
+    w->linked = false;
+    --size_;
+  }
+
+  Waiter* pop_front() noexcept {
+    Waiter* w = head_;
+    if (w) remove(w);
+    return w;
+  }
+
+  /// Visits each waiter in order; `f` may unlink the one it is given.
+  template <typename F>
+  void for_each(F&& f) {
+    for (Waiter* w = head_; w;) {
+      auto* next = static_cast<Waiter*>(w->next);
+      f(w);
+      w = next;
+    }
+  }
+
+ private:
+  Waiter* head_ = nullptr;
+  Waiter* tail_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+/// A string that costs one pointer while empty (most tasks have no custom name and are
+/// never cancelled, and a million of them must stay small).
+class CompactString {
+ public:
+  CompactString() = default;
+  explicit CompactString(std::string s)
+      : s_(s.empty() ? nullptr : std::make_unique<std::string>(std::move(s))) {}
+  CompactString& operator=(std::string s) {
+    s_ = s.empty() ? nullptr : std::make_unique<std::string>(std::move(s));
+    return *this;
+  }
+  bool empty() const noexcept { return !s_; }
+  std::string str() const { return s_ ? *s_ : std::string(); }
+
+ private:
+  std::unique_ptr<std::string> s_;
+};
+
+struct CallbackWaiter;
+
+/// The state of a Future or Task, without its value. Python: `asyncio.Future`'s fields.
+/// Reference counted (not atomically: handles belong to the loop's thread).
+class FutureCore {
+ public:
+  enum class State : std::uint8_t { pending, cancelled, finished };
+
+  explicit FutureCore(EventLoop& loop) noexcept;
+  FutureCore(const FutureCore&) = delete;
+  FutureCore& operator=(const FutureCore&) = delete;
+  virtual ~FutureCore();
+
+  void add_ref() noexcept { ++refs_; }
+  void release() noexcept {
+    if (--refs_ == 0) delete this;
+  }
+
+  State state() const noexcept { return state_; }
+  bool done() const noexcept { return state_ != State::pending; }
+  bool cancelled() const noexcept { return state_ == State::cancelled; }
+  EventLoop* loop() const noexcept { return live_loop(loop_, loop_id_); }
+  EventLoop* loop_unchecked() const noexcept { return loop_; }
+
+  /// Python: `Future.cancel(msg)`; a Task overrides it with `Task.cancel`.
+  virtual bool cancel(std::string msg = {});
+  /// Python: `Future.set_exception(e)`. Throws: `InvalidStateError` when done.
+  void set_exception(std::exception_ptr e);
+  /// Python: `Future.exception()`. Throws: `CancelledError`, or `InvalidStateError` when pending.
+  std::exception_ptr exception();
+  /// Python: the checks of `Future.result()`: throws `CancelledError` when cancelled,
+  /// `InvalidStateError` when pending, and rethrows a set exception.
+  void check_result();
+  /// The CancelledError of a cancelled future, carrying its message.
+  CancelledError make_cancelled_error() const;
+
+  void add_waiter(Waiter* w) noexcept { callbacks_.push_back(w); }
+  void remove_waiter(Waiter* w) noexcept { callbacks_.remove(w); }
+  /// Python: `add_done_callback`: links `node` (owned by this future from now on) and
+  /// schedules it at once when already done. Returns the id `remove_done_callback` takes.
+  std::uint64_t add_callback_node(CallbackWaiter* node);
+  /// Python: `remove_done_callback`: the number of callbacks removed.
+  std::size_t remove_done_callback(std::uint64_t id) noexcept;
+
+  /// Python's repr: `<Future pending>`, `<Task finished name='Task-1' result=...>`.
+  virtual void describe(std::ostream& os) const;
+  std::string repr() const;
+
+ protected:
+  /// Marks the future done and schedules every callback, in the order they were added.
+  void mark_done(State s) noexcept;
+  void ensure_pending() const;                   // InvalidStateError naming the state when done
+  bool cancel_future(std::string msg) noexcept;  // Python: Future.cancel (super().cancel)
+  void set_exception_unchecked(std::exception_ptr e) noexcept;
+  virtual void describe_result(std::ostream&) const {}
+  virtual const char* kind() const noexcept { return "Future"; }
+
+  EventLoop* loop_;
+  WaitList callbacks_;
+  std::exception_ptr exception_;  // the set exception, or the CancelledError when cancelled
+  std::uint32_t refs_ = 1;
+  std::uint32_t loop_id_;
+  State state_ = State::pending;
+  bool log_traceback_ = false;  // an exception nobody retrieved yet
+};
+
+/// Holds a reference to a FutureCore (or derived) state.
+template <typename S>
+class Ref {
+ public:
+  Ref() noexcept = default;
+  explicit Ref(S* p) noexcept : p_(p) {}  // adopts
+  static Ref share(S* p) noexcept {
+    if (p) p->add_ref();
+    return Ref(p);
+  }
+  Ref(const Ref& o) noexcept : p_(o.p_) {
+    if (p_) p_->add_ref();
+  }
+  Ref(Ref&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  Ref& operator=(Ref o) noexcept {
+    std::swap(p_, o.p_);
+    return *this;
+  }
+  ~Ref() {
+    if (p_) p_->release();
+  }
+  S* get() const noexcept { return p_; }
+  S* operator->() const noexcept { return p_; }
+  S& operator*() const noexcept { return *p_; }
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+
+ private:
+  S* p_ = nullptr;
+};
+
+/// Storage for a result: `std::optional<T>`, and nothing for void.
+template <typename T>
+struct ResultSlot {
+  std::optional<T> value;
+  template <typename U>
+  void set(U&& u) {
+    value.emplace(std::forward<U>(u));
+  }
+  /// What `co_await` and `result()` give: a copy when T can be copied (a future may be
+  /// awaited many times), else the value itself, moved out once.
+  T get() {
+    if constexpr (std::is_copy_constructible_v<T>) {
+      return *value;
+    } else {
+      return std::move(*value);
+    }
+  }
+};
+template <>
+struct ResultSlot<void> {
+  void get() const noexcept {}
+};
+
+void report_callback_exception(FutureCore* owner, std::exception_ptr e) noexcept;
+
+/// A done-callback added with `add_done_callback`. While listed it is owned by the
+/// future; once scheduled it holds a reference to it.
+struct CallbackWaiter : Waiter {
+  explicit CallbackWaiter(FutureCore* o) noexcept : owner(o) { is_callback = true; }
+  virtual ~CallbackWaiter() = default;
+  FutureCore* owner;
+  std::uint64_t id = 0;
+};
+
+template <typename F>
+struct DoneCallback final : CallbackWaiter {
+  DoneCallback(F&& fn, FutureCore* o) : CallbackWaiter(o), f(std::move(fn)) { this->fn = &run; }
+  static void run(ReadyNode* n, ReadyNode::Action a) {
+    auto* self = static_cast<DoneCallback*>(n);
+    // Adopts the reference taken when it was scheduled.
+    Ref<FutureCore> keep(self->holds_ref ? self->owner : nullptr);
+    if (a == ReadyNode::Action::run) {
+      try {
+        self->f();
+      } catch (...) {
+        report_callback_exception(self->owner, std::current_exception());
+      }
+    }
+    delete self;
+  }
+  F f;
+};
+
+}  // namespace asyncio::detail

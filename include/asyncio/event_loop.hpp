@@ -1,0 +1,360 @@
+#pragma once
+/// The event loop. Python: `asyncio.AbstractEventLoop` / `BaseEventLoop`.
+
+#include <asyncio/awaitable.hpp>
+#include <asyncio/detail/ready_queue.hpp>
+#include <asyncio/exceptions.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace asyncio {
+
+class EventLoop;
+template <typename T>
+class Future;
+template <typename T>
+class Task;
+
+namespace detail {
+class FutureCore;
+class TaskCore;
+class LoopExecutor;
+struct LoopInternals;
+
+/// State behind `Handle` / `TimerHandle`: a queued callback. Its count is atomic because
+/// `call_soon_threadsafe` hands one out on a foreign thread.
+struct CallbackBase : TimerNode {
+  explicit CallbackBase(EventLoop* l) noexcept : loop(l) {}
+  virtual ~CallbackBase() = default;
+  virtual void invoke() = 0;
+
+  void add_ref() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  std::atomic<std::uint32_t> refs{1};
+  EventLoop* loop;
+  bool cancelled = false;
+  bool is_timer = false;
+};
+
+template <typename F>
+struct Callback final : CallbackBase {
+  Callback(EventLoop* l, F&& fn) : CallbackBase(l), f(std::move(fn)) {}
+  void invoke() override { f(); }
+  F f;
+};
+
+/// Converts a delay to the loop clock's nanoseconds. NaN is a `ValueError` (Python 3.13);
+/// infinity and overflow saturate ("never").
+std::int64_t delay_to_ns(double seconds);
+
+template <typename Rep, typename Period>
+std::int64_t delay_to_ns(std::chrono::duration<Rep, Period> d) {
+  if constexpr (std::is_floating_point_v<Rep>) {
+    return delay_to_ns(std::chrono::duration<double>(d).count());
+  } else {
+    using namespace std::chrono;
+    constexpr auto max = nanoseconds::max();
+    if (d > duration_cast<duration<Rep, Period>>(max) - duration<Rep, Period>(1))
+      return max.count();
+    if (d < -duration_cast<duration<Rep, Period>>(max) + duration<Rep, Period>(1))
+      return -max.count();
+    return duration_cast<nanoseconds>(d).count();
+  }
+}
+
+/// Intrusive list of the loop's unfinished tasks (Python: `_scheduled_tasks`).
+struct TaskListNode {
+  TaskListNode* prev_task = nullptr;
+  TaskListNode* next_task = nullptr;
+};
+}  // namespace detail
+
+/// Options of `asyncio::run`, `Runner` and `new_event_loop`.
+struct RunOptions {
+  /// Python: `debug=True`: report slow callbacks and calls from foreign threads.
+  bool debug = false;
+  /// Run on a virtual clock that starts at 0 and jumps to the next timer whenever nothing
+  /// is ready. Same results and order as a real-time run, without the waiting.
+  bool virtual_time = false;
+};
+
+/// What `call_exception_handler` reports. Python: the `context` dict.
+struct ExceptionContext {
+  std::string message;           ///< Python: `context['message']`
+  std::exception_ptr exception;  ///< Python: `context['exception']` (may be null)
+  std::string object;            ///< repr of the future, task or handle concerned (may be empty)
+};
+
+/// A scheduled callback. Python: `asyncio.Handle`. A cheap copyable reference.
+class Handle {
+ public:
+  Handle() noexcept = default;
+  explicit Handle(detail::CallbackBase* node) noexcept : node_(node) {}  // adopts a reference
+  Handle(const Handle& o) noexcept : node_(o.node_) {
+    if (node_) node_->add_ref();
+  }
+  Handle(Handle&& o) noexcept : node_(std::exchange(o.node_, nullptr)) {}
+  Handle& operator=(Handle o) noexcept {
+    std::swap(node_, o.node_);
+    return *this;
+  }
+  ~Handle() {
+    if (node_) node_->release();
+  }
+
+  /// Python: `Handle.cancel()`. A cancelled callback is not run; cancelling twice is harmless.
+  /// Threads: the loop's thread only.
+  void cancel() noexcept;
+  /// Python: `Handle.cancelled()`.
+  bool cancelled() const noexcept { return node_ && node_->cancelled; }
+  explicit operator bool() const noexcept { return node_ != nullptr; }
+
+ protected:
+  detail::CallbackBase* node_ = nullptr;
+};
+
+/// A callback scheduled for a time. Python: `asyncio.TimerHandle`.
+class TimerHandle : public Handle {
+ public:
+  using Handle::Handle;
+  /// Python: `TimerHandle.when()`: the scheduled time as a `loop.time()` value.
+  double when() const noexcept;
+};
+
+/// The event loop: runs callbacks, tasks and timers on one thread, and polls Asio's
+/// `io_context` for I/O. Python: `asyncio` event loop.
+///
+/// Threads: one loop per thread. Everything but `call_soon_threadsafe`, `time()` and
+/// `stop()`-via-`call_soon_threadsafe` belongs to the thread that runs the loop; debug mode
+/// reports a call from another thread.
+class EventLoop {
+ public:
+  using clock = std::chrono::steady_clock;
+  using duration = std::chrono::nanoseconds;
+  using time_point = std::chrono::time_point<clock, duration>;
+  using executor_type = detail::LoopExecutor;
+  using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
+  using LogHandler = std::function<void(const std::string&)>;
+
+  explicit EventLoop(RunOptions options = {});
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // --- running -------------------------------------------------------------------------
+
+  /// Python: `loop.run_forever()`: run until `stop()` is called.
+  /// Throws: `RuntimeError` if the loop is closed, already running, or another loop runs
+  /// on this thread.
+  void run_forever();
+
+  /// Python: `loop.run_until_complete(aw)`: wrap `main` in a task, run until it is done, and
+  /// return its result (or rethrow its exception, `CancelledError` included).
+  /// Throws: `RuntimeError` if the loop stopped first ("Event loop stopped before Future
+  /// completed.").
+  template <typename T>
+  T run_until_complete(awaitable<T> main);
+  template <typename T>
+  T run_until_complete(Task<T> task);
+  template <typename T>
+  T run_until_complete(Future<T> future);
+
+  /// Python: `loop.stop()`: finish the current batch of callbacks, then return from
+  /// `run_forever`. Before the loop runs, makes the next `run_forever` do one batch.
+  void stop() noexcept { stopping_ = true; }
+  /// Python: `loop.close()`: drop pending callbacks and destroy unfinished tasks' coroutines.
+  /// Throws: `RuntimeError` while running.
+  void close();
+  bool is_running() const noexcept { return running_; }
+  bool is_closed() const noexcept { return closed_; }
+
+  // --- time ----------------------------------------------------------------------------
+
+  /// Python: `loop.time()`: the loop clock in seconds (0 at start under virtual time).
+  /// Threads: any.
+  double time() const noexcept { return static_cast<double>(now_ns()) * 1e-9; }
+  /// The loop clock as a `time_point` (the virtual clock's under virtual time).
+  time_point now() const noexcept { return time_point(duration(now_ns())); }
+  bool virtual_time() const noexcept { return virtual_time_; }
+
+  // --- callbacks -----------------------------------------------------------------------
+
+  /// Python: `loop.call_soon(cb, *args)`: run `f(args...)` on the next iteration, after
+  /// what is already ready (FIFO). An exception escaping `f` goes to the exception handler.
+  template <typename F, typename... Args>
+  Handle call_soon(F&& f, Args&&... args) {
+    auto* node = make_callback(std::forward<F>(f), std::forward<Args>(args)...);
+    schedule_callback(node);
+    return Handle(node);
+  }
+
+  /// Python: `loop.call_later(delay, cb, *args)`. A negative delay means "now".
+  /// Throws: `ValueError` for a NaN delay.
+  template <typename Rep, typename Period, typename F, typename... Args>
+  TimerHandle call_later(std::chrono::duration<Rep, Period> delay, F&& f, Args&&... args) {
+    const std::int64_t when = saturating_add(now_ns(), detail::delay_to_ns(delay));
+    return schedule_timer(when, std::forward<F>(f), std::forward<Args>(args)...);
+  }
+  template <typename F, typename... Args>
+  requires std::invocable < std::decay_t<F>
+  &, std::decay_t<Args>&... > TimerHandle call_later(double delay, F&& f, Args&&... args) {
+    const std::int64_t when = saturating_add(now_ns(), detail::delay_to_ns(delay));
+    return schedule_timer(when, std::forward<F>(f), std::forward<Args>(args)...);
+  }
+
+  /// Python: `loop.call_at(when, cb, *args)`; `when` is a `loop.time()` value.
+  template <typename F, typename... Args>
+  TimerHandle call_at(double when, F&& f, Args&&... args) {
+    return schedule_timer(detail::delay_to_ns(when), std::forward<F>(f),
+                          std::forward<Args>(args)...);
+  }
+
+  /// Python: `loop.call_soon_threadsafe(cb, *args)`: schedule from any thread, waking the
+  /// loop if it waits for I/O. Threads: any.
+  template <typename F, typename... Args>
+  Handle call_soon_threadsafe(F&& f, Args&&... args) {
+    auto* node = make_callback(std::forward<F>(f), std::forward<Args>(args)...);
+    node->add_ref();  // one for the queue, one for the handle
+    post_threadsafe(node);
+    return Handle(node);
+  }
+
+  // --- futures and tasks ---------------------------------------------------------------
+
+  /// Python: `loop.create_future()`.
+  template <typename T = void>
+  Future<T> create_future();
+
+  /// Python: `loop.create_task(coro, name=...)`: the task starts on a later iteration.
+  template <typename T>
+  Task<T> create_task(awaitable<T> coro, std::string name = {});
+
+  // --- errors and debug ----------------------------------------------------------------
+
+  /// Python: `loop.set_exception_handler(handler)`; an empty function restores the default.
+  void set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
+  const ExceptionHandler& get_exception_handler() const noexcept { return exception_handler_; }
+  /// Python: `loop.default_exception_handler(context)`: writes the context to the log.
+  void default_exception_handler(const ExceptionContext& context);
+  /// Python: `loop.call_exception_handler(context)`. Never throws.
+  void call_exception_handler(const ExceptionContext& context) noexcept;
+
+  /// Where warnings and the default exception handler write (default: standard error).
+  /// Python: the `asyncio` logger.
+  void set_log_handler(LogHandler handler) { log_handler_ = std::move(handler); }
+  void log(const std::string& message) noexcept;
+
+  bool get_debug() const noexcept { return debug_; }
+  void set_debug(bool enabled) noexcept { debug_ = enabled; }
+  /// Python: `loop.slow_callback_duration`: in debug mode, callbacks or task steps that run
+  /// at least this long (seconds, wall clock) are logged.
+  double slow_callback_duration = 0.1;
+
+  // --- Asio interop --------------------------------------------------------------------
+
+  /// An Asio executor that runs work on this loop (as a ready callback).
+  executor_type get_executor() noexcept;
+  /// The `io_context` the loop polls for I/O: create sockets and timers on it.
+  boost::asio::io_context& get_io_context() noexcept;
+
+  /// Work started elsewhere (a thread, another process) that will come back to this loop:
+  /// while any is pending, virtual time does not jump ahead of it. Threads: any.
+  void add_external_work() noexcept { external_pending_.fetch_add(1, std::memory_order_relaxed); }
+  void remove_external_work() noexcept;
+
+ private:
+  friend struct detail::LoopInternals;
+  friend class Handle;
+  friend class TimerHandle;
+
+  std::int64_t now_ns() const noexcept;
+  static std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+    std::int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+      return b > 0 ? std::numeric_limits<std::int64_t>::max()
+                   : std::numeric_limits<std::int64_t>::min();
+    return r;
+  }
+
+  template <typename F, typename... Args>
+  detail::CallbackBase* make_callback(F&& f, Args&&... args) {
+    check_callable_here();
+    auto bound = [f = std::forward<F>(f),
+                  tup = std::make_tuple(std::forward<Args>(args)...)]() mutable {
+      std::apply(f, tup);
+    };
+    return new detail::Callback<decltype(bound)>(this, std::move(bound));
+  }
+  template <typename F, typename... Args>
+  TimerHandle schedule_timer(std::int64_t when, F&& f, Args&&... args) {
+    auto* node = make_callback(std::forward<F>(f), std::forward<Args>(args)...);
+    node->is_timer = true;
+    node->add_ref();  // the heap's reference
+    add_timer(node, when);
+    return TimerHandle(node);
+  }
+
+  void check_callable_here() const;  // closed loop, foreign thread (debug)
+  void schedule_callback(detail::CallbackBase* node);
+  void add_timer(detail::TimerNode* node, std::int64_t when);
+  void post_threadsafe(detail::CallbackBase* node);
+  void run_once();
+  void poll_io();
+  void run_ready_batch();
+  void teardown();
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  detail::ReadyQueue ready_;
+  detail::TimerHeap timers_;
+  detail::TaskCore* current_task_ = nullptr;
+  detail::TaskListNode tasks_;  // sentinel of the unfinished-task list
+  std::atomic<std::int64_t> virtual_now_{0};
+  std::atomic<std::int32_t> external_pending_{0};
+  ExceptionHandler exception_handler_;
+  LogHandler log_handler_;
+  std::thread::id thread_id_;
+  std::uint32_t id_;
+  std::uint32_t since_poll_ = 0;
+  bool virtual_time_;
+  bool debug_;
+  bool running_ = false;
+  bool stopping_ = false;
+  bool closed_ = false;
+  bool closing_ = false;
+  std::string debug_last_step_;  // debug mode: what the last task step was, for warnings
+};
+
+/// Python: `asyncio.get_running_loop()`.
+/// Throws: `RuntimeError("no running event loop")` outside a running loop.
+EventLoop& get_running_loop();
+
+/// Python: `asyncio.new_event_loop()`.
+std::unique_ptr<EventLoop> new_event_loop(RunOptions options = {});
+
+namespace detail {
+/// The loop running on this thread, or null. Python: `events._get_running_loop()`.
+inline thread_local EventLoop* running_loop = nullptr;
+}  // namespace detail
+
+}  // namespace asyncio

@@ -1,0 +1,172 @@
+#pragma once
+/// asyncio's exception types. Python: `asyncio.exceptions` and the builtins it raises.
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace asyncio {
+
+/// The operation was cancelled. Python: `asyncio.CancelledError`.
+///
+/// Deliberately not derived from `std::exception`: as Python's `CancelledError` is a
+/// `BaseException`, a generic `catch (const std::exception&)` must not swallow a
+/// cancellation. Catch it by name, clean up, and re-throw (or, as Python permits, swallow it).
+class CancelledError {
+ public:
+  CancelledError() = default;
+  explicit CancelledError(std::string message) : message_(std::move(message)) {}
+
+  /// The message given to `cancel(msg)`; empty when none was given.
+  const char* what() const noexcept { return message_.c_str(); }
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  std::string message_;
+};
+
+/// Python: `RuntimeError`, as raised by asyncio (no running loop, loop closed, ...).
+class RuntimeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Python: `ValueError` (a NaN delay, a negative size, ...).
+class ValueError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// The operation exceeded its deadline. Python: `TimeoutError` (`asyncio.TimeoutError`).
+class TimeoutError : public std::runtime_error {
+ public:
+  TimeoutError() : std::runtime_error("timed out") {}
+  using std::runtime_error::runtime_error;
+};
+
+/// A Future or Task was used in a state that does not allow it (a second `set_result`,
+/// `result()` before done). Python: `asyncio.InvalidStateError`.
+class InvalidStateError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+/// Python: `asyncio.QueueEmpty`.
+class QueueEmpty : public std::runtime_error {
+ public:
+  QueueEmpty() : std::runtime_error("queue is empty") {}
+  using std::runtime_error::runtime_error;
+};
+
+/// Python: `asyncio.QueueFull`.
+class QueueFull : public std::runtime_error {
+ public:
+  QueueFull() : std::runtime_error("queue is full") {}
+  using std::runtime_error::runtime_error;
+};
+
+/// Python: `asyncio.QueueShutDown` (3.13).
+class QueueShutDown : public std::runtime_error {
+ public:
+  QueueShutDown() : std::runtime_error("queue is shut down") {}
+  using std::runtime_error::runtime_error;
+};
+
+/// Python: `asyncio.BrokenBarrierError`.
+class BrokenBarrierError : public std::runtime_error {
+ public:
+  BrokenBarrierError() : std::runtime_error("barrier is broken") {}
+  using std::runtime_error::runtime_error;
+};
+
+/// A read reached EOF before the expected bytes. Python: `asyncio.IncompleteReadError`.
+class IncompleteReadError : public std::runtime_error {
+ public:
+  IncompleteReadError(std::string partial, std::size_t expected);
+  const std::string& partial() const noexcept { return partial_; }
+  std::size_t expected() const noexcept { return expected_; }
+
+ private:
+  std::string partial_;
+  std::size_t expected_;
+};
+
+/// A separator was not found within the buffer limit. Python: `asyncio.LimitOverrunError`.
+class LimitOverrunError : public std::runtime_error {
+ public:
+  LimitOverrunError(const std::string& message, std::size_t consumed)
+      : std::runtime_error(message), consumed_(consumed) {}
+  std::size_t consumed() const noexcept { return consumed_; }
+
+ private:
+  std::size_t consumed_;
+};
+
+/// Several exceptions raised together. Python: `ExceptionGroup` / `BaseExceptionGroup`.
+///
+/// `split<E>()` and `subgroup<E>()` stand in for `except*`.
+class ExceptionGroup : public std::exception {
+ public:
+  ExceptionGroup(std::string message, std::vector<std::exception_ptr> exceptions);
+
+  const char* what() const noexcept override { return what_.c_str(); }
+  const std::string& message() const noexcept { return message_; }
+  const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
+
+  /// The exceptions that are (or derive from) `E`, and the rest. Nested groups are split
+  /// recursively, as Python does. Either side is empty when nothing matched it.
+  template <typename E>
+  std::pair<std::vector<std::exception_ptr>, std::vector<std::exception_ptr>> split() const {
+    std::pair<std::vector<std::exception_ptr>, std::vector<std::exception_ptr>> out;
+    split_into(
+        [](const std::exception_ptr& e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const E&) {
+            return true;
+          } catch (...) {
+            return false;
+          }
+        },
+        out.first, out.second);
+    return out;
+  }
+
+  /// The exceptions that are (or derive from) `E`. Python: `eg.subgroup(E)`.
+  template <typename E>
+  std::vector<std::exception_ptr> subgroup() const {
+    return split<E>().first;
+  }
+
+ private:
+  template <typename Match>
+  void split_into(Match match, std::vector<std::exception_ptr>& yes,
+                  std::vector<std::exception_ptr>& no) const {
+    for (const auto& e : exceptions_) {
+      if (match(e)) {
+        yes.push_back(e);
+        continue;
+      }
+      try {
+        std::rethrow_exception(e);
+      } catch (const ExceptionGroup& inner) {
+        inner.split_into(match, yes, no);
+      } catch (...) {
+        no.push_back(e);
+      }
+    }
+  }
+
+  std::string message_;
+  std::vector<std::exception_ptr> exceptions_;
+  std::string what_;
+};
+
+namespace detail {
+/// One line naming an exception, as Python's repr does: `ValueError('boom')`.
+std::string describe_exception(const std::exception_ptr& e);
+}  // namespace detail
+
+}  // namespace asyncio

@@ -1,0 +1,393 @@
+#include <asyncio/event_loop.hpp>
+
+#include <asyncio/detail/executor.hpp>
+#include <asyncio/detail/future_core.hpp>
+#include <asyncio/detail/task_core.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace asyncio {
+
+namespace {
+
+// Loops that exist, by id: handles outlive their loop and must not schedule on a dead one.
+std::mutex live_loops_mutex;
+std::unordered_map<std::uint32_t, EventLoop*>& live_loops() {
+  static std::unordered_map<std::uint32_t, EventLoop*> loops;
+  return loops;
+}
+std::atomic<std::uint32_t> next_loop_id{1};
+
+// Ready callbacks run between two polls of the io_context. asyncio polls once per batch;
+// with Asio's reactor present a poll is a system call (~1 µs here), so a hop between tasks
+// would cost more than the hop itself. A budget keeps I/O latency bounded instead.
+constexpr std::uint32_t kPollBudget = 128;
+
+// The longest single wait for I/O; a timer further away is reached in several waits.
+constexpr std::int64_t kMaxWaitNs = 3600LL * 1'000'000'000LL;
+
+}  // namespace
+
+struct EventLoop::Impl {
+  std::optional<boost::asio::io_context> io{std::in_place, 1};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard{
+      std::in_place, io->get_executor()};
+};
+
+namespace detail {
+
+EventLoop* live_loop(EventLoop* loop, std::uint32_t id) noexcept {
+  if (loop == running_loop && LoopInternals::id(*loop) == id) return loop;
+  std::lock_guard lock(live_loops_mutex);
+  auto it = live_loops().find(id);
+  return it != live_loops().end() && it->second == loop ? loop : nullptr;
+}
+
+EventLoop& require_running_loop() {
+  if (!running_loop) throw RuntimeError("no running event loop");
+  return *running_loop;
+}
+
+std::int64_t delay_to_ns(double seconds) {
+  if (std::isnan(seconds)) throw ValueError("Invalid delay: NaN (not a number)");
+  const double ns = seconds * 1e9;
+  if (ns >= 9.2e18) return std::numeric_limits<std::int64_t>::max();
+  if (ns <= -9.2e18) return -std::numeric_limits<std::int64_t>::max();
+  return static_cast<std::int64_t>(std::llround(ns));
+}
+
+void post_to_loop(EventLoop& loop, std::function<void()> fn) {
+  boost::asio::post(loop.get_io_context(), std::move(fn));
+}
+
+boost::asio::execution_context& LoopExecutor::query(
+    boost::asio::execution::context_t) const noexcept {
+  return loop_->get_io_context();
+}
+
+void LoopExecutor::report_executor_exception(EventLoop& loop, std::exception_ptr e) noexcept {
+  loop.call_exception_handler({"Exception in callback (executor work)", std::move(e), {}});
+}
+
+namespace {
+// A Handle's callback: runs unless cancelled; the queue's (or heap's) reference is released.
+void run_callback(ReadyNode* n, ReadyNode::Action a) {
+  auto* cb = static_cast<CallbackBase*>(n);
+  if (a == ReadyNode::Action::run && !cb->cancelled) {
+    try {
+      cb->invoke();
+    } catch (...) {
+      cb->loop->call_exception_handler(
+          {"Exception in callback", std::current_exception(), "<Handle>"});
+    }
+  }
+  cb->release();
+}
+}  // namespace
+
+}  // namespace detail
+
+// --- Handle ------------------------------------------------------------------------------
+
+void Handle::cancel() noexcept {
+  if (!node_ || node_->cancelled) return;
+  node_->cancelled = true;
+  if (node_->is_timer && node_->scheduled()) {
+    node_->loop->timers_.erase(node_);
+    node_->release();  // the heap's reference
+  }
+}
+
+double TimerHandle::when() const noexcept {
+  return node_ ? static_cast<double>(node_->when) * 1e-9 : 0.0;
+}
+
+// --- EventLoop ---------------------------------------------------------------------------
+
+EventLoop::EventLoop(RunOptions options)
+    : impl_(std::make_unique<Impl>()),
+      id_(next_loop_id.fetch_add(1)),
+      virtual_time_(options.virtual_time),
+      debug_(options.debug) {
+  tasks_.prev_task = tasks_.next_task = &tasks_;
+  std::lock_guard lock(live_loops_mutex);
+  live_loops()[id_] = this;
+}
+
+EventLoop::~EventLoop() {
+  if (running_) {
+    std::fputs("asyncio: an EventLoop was destroyed while running\n", stderr);
+    std::abort();
+  }
+  closed_ = false;  // a closed loop may have gathered work since: drop it too
+  teardown();
+  {
+    std::lock_guard lock(live_loops_mutex);
+    live_loops().erase(id_);
+  }
+}
+
+std::unique_ptr<EventLoop> new_event_loop(RunOptions options) {
+  return std::make_unique<EventLoop>(options);
+}
+
+EventLoop& get_running_loop() {
+  return detail::require_running_loop();
+}
+
+std::int64_t EventLoop::now_ns() const noexcept {
+  if (virtual_time_) return virtual_now_.load(std::memory_order_relaxed);
+  return std::chrono::duration_cast<duration>(clock::now().time_since_epoch()).count();
+}
+
+EventLoop::executor_type EventLoop::get_executor() noexcept {
+  return executor_type(*this);
+}
+
+boost::asio::io_context& EventLoop::get_io_context() noexcept {
+  return *impl_->io;
+}
+
+void EventLoop::remove_external_work() noexcept {
+  external_pending_.fetch_sub(1, std::memory_order_relaxed);
+  // Wake the loop: under virtual time it may be waiting for exactly this.
+  if (impl_->io) boost::asio::post(*impl_->io, [] {});
+}
+
+void EventLoop::check_callable_here() const {
+  if (closed_) throw RuntimeError("Event loop is closed");
+  if (debug_ && running_ && thread_id_ != std::this_thread::get_id()) {
+    throw RuntimeError(
+        "Non-thread-safe operation invoked on an event loop other than the current one");
+  }
+}
+
+void EventLoop::schedule_callback(detail::CallbackBase* node) {
+  node->fn = &detail::run_callback;
+  node->add_ref();  // the queue's reference
+  ready_.push(node);
+}
+
+void EventLoop::add_timer(detail::TimerNode* node, std::int64_t when) {
+  if (node->fn == nullptr) node->fn = &detail::run_callback;
+  timers_.push(node, when);
+}
+
+void EventLoop::post_threadsafe(detail::CallbackBase* node) {
+  if (closed_) {
+    node->release();
+    node->release();
+    throw RuntimeError("Event loop is closed");
+  }
+  node->fn = &detail::run_callback;
+  boost::asio::post(*impl_->io, [this, node] { ready_.push(node); });
+}
+
+void EventLoop::log(const std::string& message) noexcept {
+  try {
+    if (log_handler_) {
+      log_handler_(message);
+    } else {
+      std::cerr << message << std::endl;
+    }
+  } catch (...) {
+  }
+}
+
+void EventLoop::default_exception_handler(const ExceptionContext& context) {
+  std::string text =
+      context.message.empty() ? "Unhandled exception in event loop" : context.message;
+  if (!context.object.empty()) {
+    text += "\n";
+    text += context.object.rfind("<Handle", 0) == 0 ? "handle: " : "future: ";
+    text += context.object;
+  }
+  if (context.exception) text += "\nexception: " + detail::describe_exception(context.exception);
+  log(text);
+}
+
+void EventLoop::call_exception_handler(const ExceptionContext& context) noexcept {
+  try {
+    if (exception_handler_) {
+      try {
+        exception_handler_(*this, context);
+        return;
+      } catch (...) {
+        default_exception_handler(
+            {"Unhandled error in exception handler", std::current_exception(), context.object});
+        return;
+      }
+    }
+    default_exception_handler(context);
+  } catch (...) {
+  }
+}
+
+void EventLoop::run_forever() {
+  if (closed_) throw RuntimeError("Event loop is closed");
+  if (running_) throw RuntimeError("This event loop is already running");
+  if (detail::running_loop) {
+    throw RuntimeError("Cannot run the event loop while another loop is running");
+  }
+  running_ = true;
+  thread_id_ = std::this_thread::get_id();
+  detail::running_loop = this;
+  struct Reset {
+    EventLoop* loop;
+    ~Reset() {
+      loop->stopping_ = false;
+      loop->running_ = false;
+      loop->thread_id_ = {};
+      detail::running_loop = nullptr;
+    }
+  } reset{this};
+  for (;;) {
+    run_once();
+    if (stopping_) break;
+  }
+}
+
+// One iteration, as Python's _run_once: poll for I/O (when due), move expired timers to
+// the ready queue, then run what was ready at that point.
+void EventLoop::run_once() {
+  poll_io();
+  if (!timers_.empty()) {
+    const std::int64_t end = now_ns();
+    while (!timers_.empty() && timers_.top()->when <= end) ready_.push(timers_.pop());
+  }
+  run_ready_batch();
+}
+
+void EventLoop::poll_io() {
+  auto& io = *impl_->io;
+  if (!ready_.empty() || stopping_) {
+    if (since_poll_ < kPollBudget && !stopping_) return;
+    since_poll_ = 0;
+    io.poll();
+    return;
+  }
+  since_poll_ = 0;
+  if (virtual_time_) {
+    io.poll();
+    // Work running elsewhere (to_thread, another thread) is waited for in real time.
+    while (ready_.empty() && external_pending_.load(std::memory_order_relaxed) > 0) {
+      io.run_one();
+      io.poll();
+    }
+    if (!ready_.empty() || stopping_) return;
+    if (!timers_.empty()) {
+      // Nothing can happen before the next timer: jump to it.
+      const std::int64_t next = timers_.top()->when;
+      if (next > virtual_now_.load(std::memory_order_relaxed)) {
+        virtual_now_.store(next, std::memory_order_relaxed);
+      }
+      return;
+    }
+    io.run_one();  // nothing to do until another thread calls in (as Python would block)
+    io.poll();
+    return;
+  }
+  if (!timers_.empty()) {
+    const std::int64_t timeout = std::min(timers_.top()->when - now_ns(), kMaxWaitNs);
+    if (timeout > 0) io.run_one_for(std::chrono::nanoseconds(timeout));
+  } else {
+    io.run_one();
+  }
+  io.poll();
+}
+
+void EventLoop::run_ready_batch() {
+  detail::ReadyNode* n = ready_.take_all();
+  if (!debug_) {
+    while (n) {
+      detail::ReadyNode* next = n->next;  // running n may queue it again
+      n->fn(n, detail::ReadyNode::Action::run);
+      n = next;
+      ++since_poll_;
+    }
+    return;
+  }
+  while (n) {
+    detail::ReadyNode* next = n->next;
+    const auto t0 = clock::now();
+    n->fn(n, detail::ReadyNode::Action::run);
+    const double dt = std::chrono::duration<double>(clock::now() - t0).count();
+    if (dt >= slow_callback_duration) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " took %.3f seconds", dt);
+      log("Executing " + (debug_last_step_.empty() ? std::string("<Handle>") : debug_last_step_) +
+          buf);
+    }
+    debug_last_step_.clear();
+    n = next;
+    ++since_poll_;
+  }
+}
+
+void EventLoop::close() {
+  if (running_) throw RuntimeError("Cannot close a running event loop");
+  if (closed_) return;
+  teardown();
+  closed_ = true;
+}
+
+// Drops everything still scheduled and destroys the coroutines of unfinished tasks, so that
+// nothing leaks: Python leaves that to the garbage collector.
+void EventLoop::teardown() {
+  closing_ = true;
+  EventLoop* prev = detail::running_loop;
+  detail::running_loop = this;  // executors run teardown work inline on this thread
+  auto drain = [this] {
+    bool progress = true;
+    for (int round = 0; progress && round < 1000; ++round) {
+      progress = false;
+      while (!ready_.empty()) {
+        progress = true;
+        for (detail::ReadyNode* n = ready_.take_all(); n;) {
+          detail::ReadyNode* next = n->next;
+          n->fn(n, detail::ReadyNode::Action::discard);
+          n = next;
+        }
+      }
+      if (!timers_.empty()) {
+        progress = true;
+        for (detail::TimerNode* t : timers_.take_all())
+          t->fn(t, detail::ReadyNode::Action::discard);
+      }
+      // Tasks parked in an asyncio wait: unwinding the coroutine releases everything.
+      std::vector<detail::Ref<detail::TaskCore>> parked;
+      for (detail::TaskListNode* n = tasks_.next_task; n != &tasks_; n = n->next_task) {
+        auto* t = static_cast<detail::TaskCore*>(n);
+        if (t->waiter_) parked.push_back(detail::Ref<detail::TaskCore>::share(t));
+      }
+      for (auto& t : parked) {
+        if (detail::Waiter* w = std::exchange(t->waiter_, nullptr)) {
+          progress = true;
+          w->fn(w, detail::ReadyNode::Action::discard);
+        }
+      }
+    }
+  };
+  drain();
+  if (impl_->io) {
+    impl_->guard.reset();
+    impl_->io.reset();  // destroys pending Asio handlers, and with them suspended coroutines
+  }
+  drain();
+  // Whatever is still registered can never run again.
+  while (tasks_.next_task != &tasks_) static_cast<detail::TaskCore*>(tasks_.next_task)->abandon();
+  detail::running_loop = prev;
+  closing_ = false;
+}
+
+}  // namespace asyncio

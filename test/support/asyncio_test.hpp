@@ -1,0 +1,68 @@
+#pragma once
+// Test helpers: coroutine test bodies on the virtual clock, and deterministic stepping.
+
+#include <asyncio/asyncio.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <exception>
+#include <string>
+
+namespace asyncio::testing {
+
+/// Runs `body` under `asyncio::run(..., {.virtual_time = true})`; an exception escaping
+/// the body fails the test with its description.
+inline void run_test(awaitable<void> body, RunOptions options = {.virtual_time = true}) {
+  try {
+    asyncio::run(std::move(body), options);
+  } catch (const CancelledError& e) {
+    ADD_FAILURE() << "test body raised CancelledError('" << e.what() << "')";
+  } catch (...) {
+    ADD_FAILURE() << "test body raised " << detail::describe_exception(std::current_exception());
+  }
+}
+
+/// Python's `test_utils.run_briefly(loop)`: run a task that yields once, so every callback
+/// ready now (and those they schedule for the next iteration) has run. The loop must not be
+/// running.
+inline void run_briefly(EventLoop& loop) {
+  loop.run_until_complete(loop.create_task([]() -> awaitable<void> { co_await sleep(0); }()));
+}
+
+/// Inside a running loop: yield `n` times (each `sleep(0)` is one loop iteration).
+inline awaitable<void> yield_briefly(int n = 1) {
+  for (int i = 0; i < n; ++i) co_await sleep(0);
+}
+
+/// The loop's clock in seconds, for exact assertions under virtual time.
+inline double now() {
+  return get_running_loop().time();
+}
+
+}  // namespace asyncio::testing
+
+/// A test whose body is a coroutine run on the virtual clock:
+///   ASYNCIO_TEST(SleepTests, test_sleep) { co_await asyncio::sleep(1); EXPECT_EQ(...); }
+/// Use EXPECT_* or CO_ASSERT_*; gtest's ASSERT_* `return`s, which a coroutine cannot do.
+#define ASYNCIO_TEST(Suite, Name)                            \
+  static ::asyncio::awaitable<void> Suite##_##Name##_coro(); \
+  TEST(Suite, Name) {                                        \
+    ::asyncio::testing::run_test(Suite##_##Name##_coro());   \
+  }                                                          \
+  static ::asyncio::awaitable<void> Suite##_##Name##_coro()
+
+/// Fatal assertions for coroutine bodies: record the failure and leave the coroutine.
+#define CO_ASSERT_TRUE(cond)                               \
+  do {                                                     \
+    if (!(cond)) {                                         \
+      ADD_FAILURE() << "CO_ASSERT_TRUE(" #cond ") failed"; \
+      co_return;                                           \
+    }                                                      \
+  } while (0)
+#define CO_ASSERT_EQ(a, b)                   \
+  do {                                       \
+    const bool co_assert_ok_ = ((a) == (b)); \
+    EXPECT_EQ(a, b);                         \
+    if (!co_assert_ok_) co_return;           \
+  } while (0)
