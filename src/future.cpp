@@ -82,7 +82,7 @@ std::exception_ptr FutureCore::exception() {
   return exception_;
 }
 
-void FutureCore::check_result() {
+void FutureCore::check_result_slow() {
   if (state_ == State::cancelled) std::rethrow_exception(exception_);
   if (state_ != State::finished) throw InvalidStateError("Result is not ready.");
   log_traceback_ = false;

@@ -101,7 +101,7 @@ int TaskCore::uncancel() noexcept {
   return static_cast<int>(num_cancels_requested_);
 }
 
-void TaskCore::post_step() noexcept {
+void TaskCore::cancel_foreign_wait() noexcept {
   if (done() || waiter_ || foreign_pending_ || !must_cancel_ || !started_) return;
   // The step ended in an Asio operation while a cancel was pending: cancel the operation.
   must_cancel_ = false;

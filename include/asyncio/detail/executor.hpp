@@ -90,7 +90,7 @@ class LoopExecutor {
 
  private:
   template <typename Fn>
-  struct Node final : ReadyNode {
+  struct Node final : ReadyNode, Pooled {
     template <typename F>
     Node(F&& f, EventLoop& l, TaskCore* t) : fn_(std::forward<F>(f)), loop_(l), task_(t) {
       this->fn = &run;

@@ -2,6 +2,7 @@
 // The type-independent half of Future and Task, and the waiter protocol every asyncio
 // awaitable uses. Not API.
 
+#include <asyncio/detail/pool.hpp>
 #include <asyncio/event_loop.hpp>
 
 #include <cstdint>
@@ -137,7 +138,7 @@ struct CallbackWaiter;
 
 /// The state of a Future or Task, without its value. Python: `asyncio.Future`'s fields.
 /// Reference counted (not atomically: handles belong to the loop's thread).
-class FutureCore {
+class FutureCore : public Pooled {
  public:
   enum class State : std::uint8_t { pending, cancelled, finished };
 
@@ -154,7 +155,10 @@ class FutureCore {
   State state() const noexcept { return state_; }
   bool done() const noexcept { return state_ != State::pending; }
   bool cancelled() const noexcept { return state_ == State::cancelled; }
-  EventLoop* loop() const noexcept { return live_loop(loop_, loop_id_); }
+  EventLoop* loop() const noexcept {
+    if (loop_ == running_loop && loop_id_ == LoopInternals::id(*loop_)) return loop_;
+    return live_loop(loop_, loop_id_);
+  }
   EventLoop* loop_unchecked() const noexcept { return loop_; }
 
   /// Python: `Future.cancel(msg)`; a Task overrides it with `Task.cancel`.
@@ -165,7 +169,13 @@ class FutureCore {
   std::exception_ptr exception();
   /// Python: the checks of `Future.result()`: throws `CancelledError` when cancelled,
   /// `InvalidStateError` when pending, and rethrows a set exception.
-  void check_result();
+  void check_result() {
+    if (state_ == State::finished && !exception_) {
+      log_traceback_ = false;
+      return;
+    }
+    check_result_slow();
+  }
   /// The CancelledError of a cancelled future, carrying its message.
   CancelledError make_cancelled_error() const;
 
@@ -187,6 +197,7 @@ class FutureCore {
   void ensure_pending() const;                   // InvalidStateError naming the state when done
   bool cancel_future(std::string msg) noexcept;  // Python: Future.cancel (super().cancel)
   void set_exception_unchecked(std::exception_ptr e) noexcept;
+  void check_result_slow();
   virtual void describe_result(std::ostream&) const {}
   virtual const char* kind() const noexcept { return "Future"; }
 
@@ -264,7 +275,7 @@ struct CallbackWaiter : Waiter {
 };
 
 template <typename F>
-struct DoneCallback final : CallbackWaiter {
+struct DoneCallback final : CallbackWaiter, Pooled {
   DoneCallback(F&& fn, FutureCore* o) : CallbackWaiter(o), f(std::move(fn)) { this->fn = &run; }
   static void run(ReadyNode* n, ReadyNode::Action a) {
     auto* self = static_cast<DoneCallback*>(n);

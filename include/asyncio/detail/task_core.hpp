@@ -63,7 +63,10 @@ class TaskCore : public FutureCore, public TaskListNode, public ReadyNode {
  private:
   static void first_step(ReadyNode* n, ReadyNode::Action a);
   void unlink_from_loop() noexcept;
-  void post_step() noexcept;
+  void post_step() noexcept {
+    if (must_cancel_) cancel_foreign_wait();
+  }
+  void cancel_foreign_wait() noexcept;
   friend class StepScope;
 
   CompactString name_;
