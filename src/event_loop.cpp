@@ -39,6 +39,8 @@ constexpr std::int64_t kMaxWaitNs = 3600LL * 1'000'000'000LL;
 }  // namespace
 
 struct EventLoop::Impl {
+  std::mutex inbox_mutex;
+  std::vector<detail::CallbackBase*> inbox;  // from call_soon_threadsafe on other threads
   std::optional<boost::asio::io_context> io{std::in_place, 1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard{
       std::in_place, io->get_executor()};
@@ -109,7 +111,7 @@ void Handle::cancel() noexcept {
 }
 
 double TimerHandle::when() const noexcept {
-  return node_ ? static_cast<double>(node_->when) * 1e-9 : 0.0;
+  return node_ ? static_cast<double>(node_->when) / 1e9 : 0.0;
 }
 
 // --- EventLoop ---------------------------------------------------------------------------
@@ -173,6 +175,7 @@ void EventLoop::check_callable_here() const {
 }
 
 void EventLoop::schedule_callback(detail::CallbackBase* node) {
+  if (inbox_pending_.load(std::memory_order_relaxed)) drain_inbox();
   node->fn = &detail::run_callback;
   node->add_ref();  // the queue's reference
   ready_.push(node);
@@ -183,14 +186,38 @@ void EventLoop::add_timer(detail::TimerNode* node, std::int64_t when) {
   timers_.push(node, when);
 }
 
+// Python appends to `_ready` from any thread and wakes the selector. Here a foreign
+// thread appends to an inbox under a lock; the loop moves it to the ready queue first thing
+// in an iteration, when it is woken through the io_context, and before any call_soon, so
+// that call_soon_threadsafe and call_soon stay in FIFO order on one thread.
 void EventLoop::post_threadsafe(detail::CallbackBase* node) {
   if (closed_) {
-    node->release();
-    node->release();
+    node->release();  // the queue's reference
+    node->release();  // the handle's
     throw RuntimeError("Event loop is closed");
   }
   node->fn = &detail::run_callback;
-  boost::asio::post(*impl_->io, [this, node] { ready_.push(node); });
+  if (detail::running_loop == this) {
+    drain_inbox();
+    ready_.push(node);
+    return;
+  }
+  {
+    std::lock_guard lock(impl_->inbox_mutex);
+    impl_->inbox.push_back(node);
+  }
+  inbox_pending_.store(true, std::memory_order_release);
+  if (impl_->io) boost::asio::post(*impl_->io, [this] { drain_inbox(); });
+}
+
+void EventLoop::drain_inbox() noexcept {
+  if (!inbox_pending_.exchange(false, std::memory_order_acquire)) return;
+  std::vector<detail::CallbackBase*> nodes;
+  {
+    std::lock_guard lock(impl_->inbox_mutex);
+    nodes.swap(impl_->inbox);
+  }
+  for (detail::CallbackBase* n : nodes) ready_.push(n);
 }
 
 void EventLoop::log(const std::string& message) noexcept {
@@ -233,12 +260,16 @@ void EventLoop::call_exception_handler(const ExceptionContext& context) noexcept
   }
 }
 
-void EventLoop::run_forever() {
+void EventLoop::check_runnable() const {
   if (closed_) throw RuntimeError("Event loop is closed");
   if (running_) throw RuntimeError("This event loop is already running");
   if (detail::running_loop) {
     throw RuntimeError("Cannot run the event loop while another loop is running");
   }
+}
+
+void EventLoop::run_forever() {
+  check_runnable();
   running_ = true;
   thread_id_ = std::this_thread::get_id();
   detail::running_loop = this;
@@ -260,6 +291,7 @@ void EventLoop::run_forever() {
 // One iteration, as Python's _run_once: poll for I/O (when due), move expired timers to
 // the ready queue, then run what was ready at that point.
 void EventLoop::run_once() {
+  drain_inbox();
   poll_io();
   if (!timers_.empty()) {
     const std::int64_t end = now_ns();
@@ -348,6 +380,7 @@ void EventLoop::teardown() {
   EventLoop* prev = detail::running_loop;
   detail::running_loop = this;  // executors run teardown work inline on this thread
   auto drain = [this] {
+    drain_inbox();
     bool progress = true;
     for (int round = 0; progress && round < 1000; ++round) {
       progress = false;

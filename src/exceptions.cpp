@@ -37,6 +37,10 @@ std::string type_name(const std::type_info& t) {
   if (s.rfind("asyncio::", 0) == 0) s.erase(0, 9);
   return s;
 }
+// Python's repr of an exception's arguments: ('message'), or () when there is none.
+std::string args(const char* what) {
+  return *what ? "('" + std::string(what) + "')" : std::string("()");
+}
 }  // namespace
 
 std::string describe_exception(const std::exception_ptr& e) {
@@ -44,9 +48,9 @@ std::string describe_exception(const std::exception_ptr& e) {
   try {
     std::rethrow_exception(e);
   } catch (const CancelledError& c) {
-    return "CancelledError('" + std::string(c.what()) + "')";
+    return "CancelledError" + args(c.what());
   } catch (const std::exception& x) {
-    return type_name(typeid(x)) + "('" + x.what() + "')";
+    return type_name(typeid(x)) + args(x.what());
   } catch (...) {
     const std::type_info* t = abi::__cxa_current_exception_type();
     return t ? type_name(*t) + "()" : std::string("unknown exception");

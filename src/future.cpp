@@ -84,7 +84,7 @@ std::exception_ptr FutureCore::exception() {
 
 void FutureCore::check_result_slow() {
   if (state_ == State::cancelled) std::rethrow_exception(exception_);
-  if (state_ != State::finished) throw InvalidStateError("Result is not ready.");
+  if (state_ != State::finished) throw InvalidStateError("Result is not set.");
   log_traceback_ = false;
   if (exception_) std::rethrow_exception(exception_);
 }

@@ -44,18 +44,19 @@ void Runner::prepare_run() {
   get_loop();
 }
 
+// The closed loop is kept until the Runner is destroyed: a handle from get_loop() still
+// answers is_closed().
 void Runner::close() {
   if (closed_) return;
   closed_ = true;
   if (!loop_) return;
-  std::unique_ptr<EventLoop> loop = std::move(loop_);
   try {
-    cancel_all_tasks(*loop);
+    cancel_all_tasks(*loop_);
   } catch (...) {
-    loop->close();
+    loop_->close();
     throw;
   }
-  loop->close();
+  loop_->close();
 }
 
 }  // namespace asyncio

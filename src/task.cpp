@@ -161,6 +161,10 @@ void TaskCore::describe(std::ostream& os) const {
       break;
   }
   os << " name='" << get_name() << '\'';
+  if (state_ == State::pending && waiter_ && waiter_->describe_wait) {
+    os << " wait_for=";
+    waiter_->describe_wait(waiter_, os);
+  }
   if (state_ == State::finished) {
     os << ' ';
     if (exception_) {
@@ -174,6 +178,10 @@ void TaskCore::describe(std::ostream& os) const {
 
 void run_until_done(EventLoop& loop, FutureCore& core) {
   if (loop.is_closed()) throw RuntimeError("Event loop is closed");
+  if (core.loop_unchecked() != &loop) {
+    throw ValueError(
+        "The future belongs to a different loop than the one specified as the loop argument");
+  }
   Ref<FutureCore> keep = Ref<FutureCore>::share(&core);
   auto stop = [&loop] { loop.stop(); };
   std::uint64_t id =

@@ -19,6 +19,7 @@
 #include "asyncio_test.hpp"
 
 #include <functional>
+#include <optional>
 #include <regex>
 #include <stdexcept>
 #include <string>
@@ -31,9 +32,13 @@ using namespace std::chrono_literals;
 namespace {
 
 template <typename A>
-concept runnable_by_runner = requires(asyncio::Runner& r, A a) { r.run(std::move(a)); };
+concept runnable_by_runner = requires(asyncio::Runner& r, A a) {
+  r.run(std::move(a));
+};
 template <typename A>
-concept runnable_by_run = requires(A a) { asyncio::run(std::move(a)); };
+concept runnable_by_run = requires(A a) {
+  asyncio::run(std::move(a));
+};
 
 }  // namespace
 
@@ -73,8 +78,8 @@ template <typename E, typename F>
     if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
       return ::testing::AssertionSuccess();
     }
-    return ::testing::AssertionFailure() << "message \"" << e.what() << "\" does not match \""
-                                         << pattern << "\"";
+    return ::testing::AssertionFailure()
+           << "message \"" << e.what() << "\" does not match \"" << pattern << "\"";
   } catch (...) {
     return ::testing::AssertionFailure()
            << "raised " << asyncio::detail::describe_exception(std::current_exception());
@@ -113,7 +118,21 @@ awaitable<void> check_debug(bool expected) {
   co_return;
 }
 
-awaitable<void> sleep_100ms() { co_await asyncio::sleep(0.1); }
+/// Python: `leftover()` (sleeps 0.1 s); its clean-up on cancellation awaits too.
+awaitable<void> leftover(std::vector<std::string>& log) {
+  bool cancelled = false;
+  try {
+    co_await asyncio::sleep(0.1);
+  } catch (const asyncio::CancelledError&) {
+    cancelled = true;
+  }
+  if (cancelled) {
+    co_await asyncio::sleep(0);
+    co_await asyncio::sleep(0.5);
+    log.push_back("cleaned up");
+    throw asyncio::CancelledError();
+  }
+}
 
 awaitable<void> raise_on_cancel() {
   try {
@@ -123,11 +142,22 @@ awaitable<void> raise_on_cancel() {
   }
 }
 
+/// Python: test_no_repr_is_call_on_the_task_result's MyResult; operator<< is C++'s repr.
+struct MyResult {
+  int* repr_count;
+  friend std::ostream& operator<<(std::ostream& os, const MyResult& r) {
+    ++*r.repr_count;
+    return os << "<MyResult>";
+  }
+};
+
 }  // namespace
 
 // --- RunTests ------------------------------------------------------------------------------
 
-TEST(RunTests, test_asyncio_run_return) { EXPECT_EQ(asyncio::run(return_42()), 42); }
+TEST(RunTests, test_asyncio_run_return) {
+  EXPECT_EQ(asyncio::run(return_42()), 42);
+}
 
 TEST(RunTests, test_asyncio_run_raises) {
   EXPECT_TRUE(raises_regex<asyncio::ValueError>([] { asyncio::run(raise_spam()); }, "spam"));
@@ -153,19 +183,18 @@ TEST(RunTests, test_asyncio_run_from_running_loop) {
 
 TEST(RunTests, test_asyncio_run_cancels_hanging_tasks) {
   asyncio::Task<void> lo_task;
-  auto main = [](asyncio::Task<void>& lo) -> awaitable<int> {
-    lo = asyncio::create_task(sleep_100ms());
+  std::vector<std::string> log;
+  auto main = [](asyncio::Task<void>& lo, std::vector<std::string>& out) -> awaitable<int> {
+    lo = asyncio::create_task(leftover(out));
     co_return 123;
   };
-  EXPECT_EQ(asyncio::run(main(lo_task), {.virtual_time = true}), 123);
+  EXPECT_EQ(asyncio::run(main(lo_task, log), {.virtual_time = true}), 123);
   ASSERT_TRUE(lo_task);
   EXPECT_TRUE(lo_task.done());
-  EXPECT_TRUE(lo_task.cancelled());  // as in Python 3.13
-}
-
-// A pending task is not just cancelled but awaited: its clean-up runs before run() returns.
-TEST(RunTests, test_asyncio_run_cancels_hanging_tasks_and_awaits_them) {
-  GTEST_SKIP() << "placeholder";
+  // Beyond CPython's assertions (same results in Python 3.13): the task was cancelled, and
+  // awaited to its end, clean-up awaits included.
+  EXPECT_TRUE(lo_task.cancelled());
+  EXPECT_EQ(log, std::vector<std::string>{"cleaned up"});
 }
 
 TEST(RunTests, test_asyncio_run_reports_hanging_tasks_errors) {
@@ -211,6 +240,7 @@ TEST(RunTests, test_asyncio_run_closes_gens_after_hanging_tasks_errors) {
         [](asyncio::EventLoop&, const asyncio::ExceptionContext&) {});
     lazy = asyncio::create_task(std::move(body));
     throw FancyExit();
+    co_return;
   };
   EXPECT_THROW(asyncio::run(main(lazyboy, spin()), {.virtual_time = true}), FancyExit);
   ASSERT_TRUE(lazyboy);
@@ -273,8 +303,8 @@ TEST(RunnerTests, test_second_with_block_raises) {
   runner.run(f(ret, 1));
   runner.close();
 
-  EXPECT_TRUE(raises_regex<asyncio::RuntimeError>([&] { runner.run(f(ret, 2)); },
-                                                  "Runner is closed"));
+  EXPECT_TRUE(
+      raises_regex<asyncio::RuntimeError>([&] { runner.run(f(ret, 2)); }, "Runner is closed"));
   EXPECT_EQ(ret, std::vector<int>{1});
 }
 
@@ -283,6 +313,7 @@ TEST(RunnerTests, test_recursive_run) {
   auto f = [](asyncio::Runner& r, awaitable<void> inner) -> awaitable<void> {
     r.run(std::move(inner));
     ADD_FAILURE() << "Runner.run inside a running loop returned";
+    co_return;
   };
   asyncio::Runner runner;
   EXPECT_TRUE(raises_regex<asyncio::RuntimeError>(
@@ -304,13 +335,6 @@ TEST(RunnerTests, test_set_event_loop_called_once) {
 
 TEST(RunnerTests, test_no_repr_is_call_on_the_task_result) {
   // Python: gh-112559. operator<< is C++'s repr.
-  struct MyResult {
-    int* repr_count;
-    friend std::ostream& operator<<(std::ostream& os, const MyResult& r) {
-      ++*r.repr_count;
-      return os << "<MyResult>";
-    }
-  };
   int repr_count = 0;
   auto coro = [](int* count) -> awaitable<MyResult> { co_return MyResult{count}; };
   {
@@ -319,4 +343,27 @@ TEST(RunnerTests, test_no_repr_is_call_on_the_task_result) {
     EXPECT_EQ(result.repr_count, &repr_count);
   }
   EXPECT_EQ(0, repr_count);
+}
+
+// C++ only: the destructor is the end of Python's `with asyncio.Runner() as runner:` block.
+// It cancels the pending tasks, awaits them, and closes the loop.
+TEST(RunnerTests, DestructorClosesTheLoop) {
+  asyncio::Task<void> lo_task;
+  std::vector<std::string> log;
+  std::optional<asyncio::Future<void>> probe;
+  auto main = [](asyncio::Task<void>& lo, std::vector<std::string>& out) -> awaitable<void> {
+    lo = asyncio::create_task(leftover(out));
+    co_await asyncio::sleep(0);
+  };
+  {
+    asyncio::Runner runner({.virtual_time = true});
+    runner.run(main(lo_task, log));
+    probe = runner.get_loop().create_future<void>();
+    EXPECT_FALSE(lo_task.done());
+  }
+  ASSERT_TRUE(lo_task);
+  EXPECT_TRUE(lo_task.cancelled());
+  EXPECT_EQ(log, std::vector<std::string>{"cleaned up"});
+  // The loop went with the runner: the future outlives it and says so.
+  EXPECT_THROW(probe->get_loop(), asyncio::RuntimeError);
 }

@@ -2,9 +2,15 @@
 /// Umbrella header: Python's asyncio for C++, on Boost.Asio.
 
 #include <asyncio/awaitable.hpp>
+#include <asyncio/barrier.hpp>
+#include <asyncio/condition.hpp>
+#include <asyncio/event.hpp>
 #include <asyncio/event_loop.hpp>
 #include <asyncio/exceptions.hpp>
 #include <asyncio/future.hpp>
+#include <asyncio/lock.hpp>
+#include <asyncio/queue.hpp>
 #include <asyncio/run.hpp>
+#include <asyncio/semaphore.hpp>
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>

@@ -33,6 +33,8 @@ template <typename T>
 class Task;
 
 namespace detail {
+template <typename W>
+class Awaitable;
 class FutureCore;
 class TaskCore;
 class LoopExecutor;
@@ -192,7 +194,7 @@ class EventLoop {
 
   /// Python: `loop.time()`: the loop clock in seconds (0 at start under virtual time).
   /// Threads: any.
-  double time() const noexcept { return static_cast<double>(now_ns()) * 1e-9; }
+  double time() const noexcept { return static_cast<double>(now_ns()) / 1e9; }
   /// The loop clock as a `time_point` (the virtual clock's under virtual time).
   time_point now() const noexcept { return time_point(duration(now_ns())); }
   bool virtual_time() const noexcept { return virtual_time_; }
@@ -233,7 +235,7 @@ class EventLoop {
   /// loop if it waits for I/O. Threads: any.
   template <typename F, typename... Args>
   Handle call_soon_threadsafe(F&& f, Args&&... args) {
-    auto* node = make_callback(std::forward<F>(f), std::forward<Args>(args)...);
+    auto* node = bind_callback(std::forward<F>(f), std::forward<Args>(args)...);
     node->add_ref();  // one for the queue, one for the handle
     post_threadsafe(node);
     return Handle(node);
@@ -248,6 +250,9 @@ class EventLoop {
   /// Python: `loop.create_task(coro, name=...)`: the task starts on a later iteration.
   template <typename T>
   Task<T> create_task(awaitable<T> coro, std::string name = {});
+  /// `loop.create_task(asyncio::sleep(1s))`: an asyncio operation run as a task.
+  template <typename W>
+  Task<typename W::result_type> create_task(detail::Awaitable<W> op, std::string name = {});
 
   // --- errors and debug ----------------------------------------------------------------
 
@@ -299,6 +304,10 @@ class EventLoop {
   template <typename F, typename... Args>
   detail::CallbackBase* make_callback(F&& f, Args&&... args) {
     check_callable_here();
+    return bind_callback(std::forward<F>(f), std::forward<Args>(args)...);
+  }
+  template <typename F, typename... Args>
+  detail::CallbackBase* bind_callback(F&& f, Args&&... args) {
     auto bound = [f = std::forward<F>(f),
                   tup = std::make_tuple(std::forward<Args>(args)...)]() mutable {
       std::apply(f, tup);
@@ -315,9 +324,11 @@ class EventLoop {
   }
 
   void check_callable_here() const;  // closed loop, foreign thread (debug)
+  void check_runnable() const;       // closed, running, another loop running
   void schedule_callback(detail::CallbackBase* node);
   void add_timer(detail::TimerNode* node, std::int64_t when);
   void post_threadsafe(detail::CallbackBase* node);
+  void drain_inbox() noexcept;
   void run_once();
   void poll_io();
   void run_ready_batch();
@@ -331,6 +342,7 @@ class EventLoop {
   detail::TaskListNode tasks_;  // sentinel of the unfinished-task list
   std::atomic<std::int64_t> virtual_now_{0};
   std::atomic<std::int32_t> external_pending_{0};
+  std::atomic<bool> inbox_pending_{false};
   ExceptionHandler exception_handler_;
   LogHandler log_handler_;
   std::thread::id thread_id_;

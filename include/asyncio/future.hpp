@@ -70,6 +70,9 @@ struct FutureWaiter : Waiter {
     try_cancel = [](Waiter* w, const std::string& msg) {
       return static_cast<FutureWaiter*>(w)->state->cancel(msg);
     };
+    describe_wait = [](const Waiter* w, std::ostream& os) {
+      static_cast<const FutureWaiter*>(w)->state->describe(os);
+    };
   }
   FutureWaiter(const FutureWaiter&) = delete;
   ~FutureWaiter() { state->remove_waiter(this); }
@@ -77,10 +80,12 @@ struct FutureWaiter : Waiter {
   bool ready() {
     if (state->done()) return true;
     EventLoop* loop = running_loop;
+    TaskCore* current = LoopInternals::current_task(*loop);
     if (state->loop_unchecked() != loop) {
-      throw RuntimeError("Task got Future " + state->repr() + " attached to a different loop");
+      throw RuntimeError("Task " + (current ? current->repr() + " " : std::string()) +
+                         "got Future " + state->repr() + " attached to a different loop");
     }
-    if (static_cast<FutureCore*>(LoopInternals::current_task(*loop)) == state) {
+    if (static_cast<FutureCore*>(current) == state) {
       throw RuntimeError("Task cannot await on itself: " + state->repr());
     }
     return false;
@@ -139,7 +144,7 @@ class Future {
   bool cancelled() const noexcept { return state_->cancelled(); }
   bool done() const noexcept { return state_->done(); }
   /// Python: `Future.result()`. Throws: the set exception, `CancelledError`, or
-  /// `InvalidStateError("Result is not ready.")`.
+  /// `InvalidStateError("Result is not set.")`.
   T result() const { return state_->result(); }
   /// Python: `Future.exception()`: null when the future has a result.
   /// Throws: `CancelledError`, or `InvalidStateError("Exception is not set.")`.
@@ -195,7 +200,6 @@ class Future {
 
 template <typename T>
 Future<T> EventLoop::create_future() {
-  check_callable_here();
   return Future<T>(*this);
 }
 

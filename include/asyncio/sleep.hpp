@@ -21,7 +21,7 @@ struct SleepWaiter : Waiter {
   };
   using result_type = void;
 
-  explicit SleepWaiter(const Awaitable<SleepWaiter>& op) : delay_ns_(op.get_params().delay_ns) {
+  explicit SleepWaiter(const params& p) : delay_ns_(p.delay_ns) {
     try_cancel = &cancel_wait;
     timer_.owner = this;
     timer_.fn = &timer_fired;

@@ -183,7 +183,7 @@ class Task : public AnyTask {
   Task() noexcept = default;
 
   /// Python: `Task.result()`. Throws: the task's exception, `CancelledError`, or
-  /// `InvalidStateError("Result is not ready.")`.
+  /// `InvalidStateError("Result is not set.")`.
   T result() const { return detail_state()->result(); }
 
   /// Python: `Task.add_done_callback(cb)`; `cb` receives this task. Returns an id.
@@ -234,6 +234,11 @@ awaitable<typename W::result_type> as_coroutine(Awaitable<W> op) {
 }
 }  // namespace detail
 
+template <typename W>
+Task<typename W::result_type> EventLoop::create_task(detail::Awaitable<W> op, std::string name) {
+  return create_task(detail::as_coroutine(std::move(op)), std::move(name));
+}
+
 /// `create_task(asyncio::sleep(1s))` and the like: an operation run as a task, as Python's
 /// coroutine functions are.
 template <typename W>
@@ -270,6 +275,7 @@ T EventLoop::run_until_complete(Future<T> future) {
 
 template <typename T>
 T EventLoop::run_until_complete(awaitable<T> main) {
+  check_runnable();  // before the coroutine is wrapped: a refused call must not run it
   return run_until_complete(create_task(std::move(main)));
 }
 

@@ -23,11 +23,11 @@ inline void run_test(awaitable<void> body, RunOptions options = {.virtual_time =
   }
 }
 
-/// Python's `test_utils.run_briefly(loop)`: run a task that yields once, so every callback
-/// ready now (and those they schedule for the next iteration) has run. The loop must not be
+/// Python's `test_utils.run_briefly(loop)`: run a task that does nothing, which takes two
+/// iterations: every callback ready now, and those they schedule, run. The loop must not be
 /// running.
 inline void run_briefly(EventLoop& loop) {
-  loop.run_until_complete(loop.create_task([]() -> awaitable<void> { co_await sleep(0); }()));
+  loop.run_until_complete(loop.create_task([]() -> awaitable<void> { co_return; }()));
 }
 
 /// Inside a running loop: yield `n` times (each `sleep(0)` is one loop iteration).

@@ -41,14 +41,16 @@ template <typename W, typename Op, typename Token>
 auto initiate(const Op& op, Token&& token);
 
 /// An asyncio operation described by its waiter type W. W derives from Waiter and has:
-///   W(const Awaitable<W>&), bool ready(), void suspend(EventLoop&, TaskCore*),
-///   result_type resume(), and a `params` type this class stores.
+///   a `params` type (what this class stores), W(params), bool ready(),
+///   void suspend(EventLoop&, TaskCore*), result_type resume(), and optionally
+///   bool rewait() (see `rewait`).
 template <typename W>
 class Awaitable {
  public:
   using params = typename W::params;
   explicit Awaitable(params p) : params_(std::move(p)) {}
-  const params& get_params() const noexcept { return params_; }
+  const params& get_params() const& noexcept { return params_; }
+  params&& get_params() && noexcept { return std::move(params_); }
 
   template <boost::asio::completion_token_for<signature_of<W>> Token>
   auto operator()(Token&& token) const {
@@ -59,6 +61,34 @@ class Awaitable {
   params params_;
 };
 
+/// A waiter woken too early (a queue item taken by someone else in between) may go back to
+/// waiting instead of resuming: Python's `while self.empty(): await getter`.
+template <typename W>
+bool rewait(W* w) {
+  if constexpr (requires { w->W::rewait(); }) {
+    if (!w->cancelled && w->W::rewait()) {
+      park(w, w->task);
+      return true;
+    }
+  }
+  return false;
+}
+
+template <typename T>
+struct is_awaitable_op : std::false_type {};
+template <typename W>
+struct is_awaitable_op<Awaitable<W>> : std::true_type {};
+
+/// What a waiter is built from: an operation's parameters, or the handle (Task, Future).
+template <typename Op>
+decltype(auto) waiter_arg(Op&& op) noexcept {
+  if constexpr (is_awaitable_op<std::decay_t<Op>>::value) {
+    return std::forward<Op>(op).get_params();
+  } else {
+    return std::forward<Op>(op);
+  }
+}
+
 /// The waiter behind `co_await op` in an Asio coroutine: lives in the coroutine frame.
 template <typename W, typename Executor>
 class AsioAwaiter : public W {
@@ -67,7 +97,7 @@ class AsioAwaiter : public W {
 
  public:
   template <typename Op>
-  AsioAwaiter(const Op& op, frame_type* frame) : W(op), frame_(frame) {
+  AsioAwaiter(Op&& op, frame_type* frame) : W(waiter_arg(std::forward<Op>(op))), frame_(frame) {
     this->fn = &run;
   }
   AsioAwaiter(const AsioAwaiter&) = delete;
@@ -96,11 +126,14 @@ class AsioAwaiter : public W {
  private:
   static void run(ReadyNode* n, ReadyNode::Action a) {
     auto* self = static_cast<AsioAwaiter*>(n);
+    if (a == ReadyNode::Action::run) {
+      unpark(self);
+      if (rewait(self)) return;
+    }
     // Move the thread out first: resuming may destroy this frame, and with it `self`.
     thread_type thread(std::move(*self->thread_));
     self->thread_.reset();
     if (a == ReadyNode::Action::discard) return;  // ~thread unwinds the coroutine
-    unpark(self);
     StepScope step(*running_loop, self->task);
     thread();
   }
@@ -144,6 +177,7 @@ class HandlerWaiter final : OpHolder<Op>, public W {
   using result_type = typename W::result_type;
 
   static void run(ReadyNode* n, ReadyNode::Action a) {
+    if (a == ReadyNode::Action::run && rewait(static_cast<HandlerWaiter*>(n))) return;
     std::unique_ptr<HandlerWaiter> self(static_cast<HandlerWaiter*>(n));
     if (a == ReadyNode::Action::discard) return;
     auto ex = boost::asio::get_associated_executor(self->handler_);

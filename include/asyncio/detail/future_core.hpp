@@ -42,11 +42,16 @@ EventLoop& require_running_loop();
 /// `co_await` (the waiter lives in its frame) or a done-callback (on the heap). When woken
 /// it is pushed on the ready queue, so waking costs no allocation.
 struct Waiter : ReadyNode {
-  Waiter* prev = nullptr;    // wait-list links; `next` is the forward link while listed
+  // Wait-list links, apart from the ready queue's: a primitive's waiter stays listed
+  // while its wake-up is queued, as the Future in CPython's `_waiters` does.
+  Waiter* wnext = nullptr;
+  Waiter* wprev = nullptr;
   TaskCore* task = nullptr;  // the task whose step this wait is, if any
   /// Cancels the wait, waking the waiter with `cancelled` set; returns false when it can't
   /// (already woken). Python: `task._fut_waiter.cancel(msg)`.
   bool (*try_cancel)(Waiter*, const std::string& msg) = nullptr;
+  /// Writes what is awaited, for the task's repr (`wait_for=<Future pending>`); may be null.
+  void (*describe_wait)(const Waiter*, std::ostream&) = nullptr;
   bool linked = false;
   bool is_callback = false;  // a heap DoneCallback, owned by the list it is in
   bool holds_ref = false;    // a scheduled DoneCallback keeps its future alive
@@ -63,10 +68,10 @@ class WaitList {
   std::size_t size() const noexcept { return size_; }
 
   void push_back(Waiter* w) noexcept {
-    w->prev = tail_;
-    w->next = nullptr;
+    w->wprev = tail_;
+    w->wnext = nullptr;
     if (tail_) {
-      tail_->next = w;
+      tail_->wnext = w;
     } else {
       head_ = w;
     }
@@ -77,19 +82,18 @@ class WaitList {
 
   void remove(Waiter* w) noexcept {
     if (!w->linked) return;
-    auto* next = static_cast<Waiter*>(w->next);
-    if (w->prev) {
-      w->prev->next = next;
+    if (w->wprev) {
+      w->wprev->wnext = w->wnext;
     } else {
-      head_ = next;
+      head_ = w->wnext;
     }
-    if (next) {
-      next->prev = w->prev;
+    if (w->wnext) {
+      w->wnext->wprev = w->wprev;
     } else {
-      tail_ = w->prev;
+      tail_ = w->wprev;
     }
-    w->prev = nullptr;
-    w->next = nullptr;
+    w->wprev = nullptr;
+    w->wnext = nullptr;
     w->linked = false;
     --size_;
   }
@@ -104,7 +108,7 @@ class WaitList {
   template <typename F>
   void for_each(F&& f) {
     for (Waiter* w = head_; w;) {
-      auto* next = static_cast<Waiter*>(w->next);
+      Waiter* next = w->wnext;
       f(w);
       w = next;
     }

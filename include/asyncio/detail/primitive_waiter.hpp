@@ -1,0 +1,124 @@
+#pragma once
+// The waiter of Lock, Event, Semaphore, Condition and Queue. Not API.
+
+#include <asyncio/detail/awaiter.hpp>
+#include <asyncio/detail/future_core.hpp>
+#include <asyncio/detail/task_core.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace asyncio::detail {
+
+/// A waiter that behaves like the Future CPython's primitives append to their `_waiters`:
+/// waiting ("not done"), woken ("result set") or cancelled. It stays in its list until its
+/// coroutine runs again, exactly as the Future does, so the FIFO and fairness rules of
+/// CPython's primitives carry over unchanged.
+struct PrimitiveWaiter : Waiter {
+  enum class Status : std::uint8_t { idle, waiting, woken, cancelled };
+
+  PrimitiveWaiter() noexcept { try_cancel = &cancel_wait; }
+  PrimitiveWaiter(const PrimitiveWaiter&) = delete;
+  PrimitiveWaiter& operator=(const PrimitiveWaiter&) = delete;
+  ~PrimitiveWaiter() { leave(); }
+
+  /// Python: `not fut.done()`.
+  bool pending() const noexcept { return status == Status::waiting; }
+  bool woken() const noexcept { return status == Status::woken; }
+
+  /// Joins `list` and suspends; `task.cancel()` now cancels this wait.
+  void enqueue(WaitList& l, EventLoop& lp, TaskCore* t) noexcept {
+    list = &l;
+    loop = &lp;
+    status = Status::waiting;
+    l.push_back(this);
+    park(this, t);
+  }
+  /// Python: `fut.set_result(...)`: schedules the waiter. Precondition: pending().
+  void wake() noexcept {
+    status = Status::woken;
+    LoopInternals::schedule(*loop, this);
+  }
+  /// Leaves the list (Python: `self._waiters.remove(fut)`).
+  void leave() noexcept {
+    if (list) list->remove(this);
+  }
+  /// Waits again after a wake-up that came to nothing (see `rewait`).
+  void requeue() noexcept {
+    status = Status::waiting;
+    list->push_back(this);
+  }
+  CancelledError cancelled_error() const {
+    return CancelledError(task ? task->take_cancel_message() : std::string());
+  }
+
+  static bool cancel_wait(Waiter* w, const std::string&) noexcept {
+    auto* self = static_cast<PrimitiveWaiter*>(w);
+    if (self->status != Status::waiting) return false;
+    self->status = Status::cancelled;
+    self->cancelled = true;
+    LoopInternals::schedule(*self->loop, self);
+    return true;
+  }
+
+  WaitList* list = nullptr;
+  EventLoop* loop = nullptr;
+  Status status = Status::idle;
+};
+
+/// Wakes the first pending waiter of `list`, if any. Returns whether one was woken.
+inline bool wake_first_pending(WaitList& list) noexcept {
+  for (Waiter* w = list.front(); w; w = w->wnext) {
+    auto* p = static_cast<PrimitiveWaiter*>(w);
+    if (p->pending()) {
+      p->wake();
+      return true;
+    }
+  }
+  return false;
+}
+
+/// A release that failed in a destructor (it was released by hand already) goes to the
+/// running loop's exception handler instead of terminating the program.
+void report_release_error(std::exception_ptr e) noexcept;
+
+/// The result of `co_await primitive.scoped()`: releases the primitive when destroyed.
+/// Python: the `async with` block.
+template <typename P>
+class [[nodiscard]] Held {
+ public:
+  explicit Held(P& p) noexcept : p_(&p) {}
+  Held(Held&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  Held& operator=(Held&&) = delete;
+  ~Held() {
+    if (p_) {
+      try {
+        p_->release();
+      } catch (...) {
+        report_release_error(std::current_exception());
+      }
+    }
+  }
+  /// Releases now instead of at the end of the scope.
+  void release() {
+    if (p_) std::exchange(p_, nullptr)->release();
+  }
+
+ private:
+  P* p_;
+};
+
+/// `co_await x.scoped()`: acquire as `Base` does, then hand out a guard that releases.
+template <typename Base>
+struct ScopedWaiter : Base {
+  using params = typename Base::params;
+  using primitive_type = std::remove_reference_t<decltype(std::declval<Base&>().primitive())>;
+  using result_type = Held<primitive_type>;
+  explicit ScopedWaiter(const params& p) : Base(p) {}
+  result_type resume() {
+    Base::resume();
+    return result_type(Base::primitive());
+  }
+};
+
+}  // namespace asyncio::detail

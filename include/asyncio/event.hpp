@@ -1,0 +1,57 @@
+#pragma once
+/// `Event`: a flag tasks can wait for. Python: `asyncio.Event`.
+
+#include <asyncio/detail/primitive_waiter.hpp>
+
+#include <iosfwd>
+
+namespace asyncio {
+
+class Event;
+
+namespace detail {
+struct EventWaiter : PrimitiveWaiter {
+  struct params {
+    Event* event;
+  };
+  using result_type = bool;
+  explicit EventWaiter(const params& p) noexcept : event(p.event) {}
+  bool ready() const noexcept;
+  void suspend(EventLoop& loop, TaskCore* task) noexcept;
+  bool resume();
+  Event* event;
+};
+}  // namespace detail
+
+/// A manually set flag that any number of tasks can wait for. Python: `asyncio.Event`.
+///
+/// `set()` wakes every waiter; they wake even if `clear()` follows before they run.
+/// Cancellation: a cancelled `wait()` leaves the waiters and raises `CancelledError`.
+/// Threads: the loop's thread only (use `call_soon_threadsafe(&Event::set, ...)`).
+class Event {
+ public:
+  Event() = default;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+
+  /// Python: `await event.wait()` (gives true); returns at once when the flag is set.
+  [[nodiscard]] detail::Awaitable<detail::EventWaiter> wait() noexcept {
+    return detail::Awaitable<detail::EventWaiter>({this});
+  }
+  /// Python: `event.set()`.
+  void set() noexcept;
+  /// Python: `event.clear()`.
+  void clear() noexcept { value_ = false; }
+  /// Python: `event.is_set()`.
+  bool is_set() const noexcept { return value_; }
+
+  /// Python's repr: `<Event [set]>`, `<Event [unset, waiters:1]>`.
+  friend std::ostream& operator<<(std::ostream& os, const Event& event);
+
+ private:
+  friend struct detail::EventWaiter;
+  detail::WaitList waiters_;
+  bool value_ = false;
+};
+
+}  // namespace asyncio

@@ -1,0 +1,69 @@
+#pragma once
+/// `Lock`: mutual exclusion between tasks. Python: `asyncio.Lock`.
+
+#include <asyncio/detail/primitive_waiter.hpp>
+
+#include <iosfwd>
+
+namespace asyncio {
+
+class Lock;
+
+namespace detail {
+struct LockAcquireWaiter : PrimitiveWaiter {
+  struct params {
+    Lock* lock;
+  };
+  using result_type = bool;
+  explicit LockAcquireWaiter(const params& p) noexcept : lock(p.lock) {}
+  bool ready() noexcept;
+  void suspend(EventLoop& loop, TaskCore* task) noexcept;
+  bool resume();
+  Lock& primitive() const noexcept { return *lock; }
+  Lock* lock;
+};
+}  // namespace detail
+
+/// A mutex for tasks. Python: `asyncio.Lock`.
+///
+/// Fair as CPython 3.11+: waiters acquire in FIFO order; `release()` wakes the first waiter
+/// but does not hand the lock over (`locked()` is false until the woken task runs), and a
+/// task arriving meanwhile does not jump the queue. Acquiring a free lock does not yield.
+///
+/// Cancellation: a waiter cancelled while waiting leaves the queue; one cancelled after it
+/// was woken passes the wake-up on to the next waiter. Nothing is lost.
+/// Threads: the loop's thread only. Destroying a Lock that has waiters is undefined.
+class Lock {
+ public:
+  Lock() = default;
+  Lock(const Lock&) = delete;
+  Lock& operator=(const Lock&) = delete;
+
+  /// Python: `await lock.acquire()` (gives true).
+  [[nodiscard]] detail::Awaitable<detail::LockAcquireWaiter> acquire() noexcept {
+    return detail::Awaitable<detail::LockAcquireWaiter>({this});
+  }
+  /// Python: `async with lock:`. `auto held = co_await lock.scoped();` releases the lock
+  /// when `held` goes out of scope.
+  [[nodiscard]] detail::Awaitable<detail::ScopedWaiter<detail::LockAcquireWaiter>>
+  scoped() noexcept {
+    return detail::Awaitable<detail::ScopedWaiter<detail::LockAcquireWaiter>>({this});
+  }
+  /// Python: `lock.release()`: wakes the first waiter.
+  /// Throws: `RuntimeError("Lock is not acquired.")`.
+  void release();
+  /// Python: `lock.locked()`.
+  bool locked() const noexcept { return locked_; }
+
+  /// Python's repr: `<Lock [locked, waiters:2]>`.
+  friend std::ostream& operator<<(std::ostream& os, const Lock& lock);
+
+ private:
+  friend struct detail::LockAcquireWaiter;
+  void wake_up_first() noexcept;
+
+  detail::WaitList waiters_;
+  bool locked_ = false;
+};
+
+}  // namespace asyncio

@@ -1,0 +1,291 @@
+#pragma once
+/// `Queue`, `PriorityQueue`, `LifoQueue`: queues between tasks. Python: `asyncio.Queue`.
+
+#include <asyncio/detail/primitive_waiter.hpp>
+#include <asyncio/event.hpp>
+#include <asyncio/exceptions.hpp>
+#include <asyncio/future.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <ostream>
+#include <utility>
+#include <vector>
+
+namespace asyncio {
+
+namespace detail {
+
+/// The type-independent half of a queue: waiters, unfinished-task count, shutdown.
+class QueueCore {
+ public:
+  explicit QueueCore(long maxsize) noexcept : maxsize_(maxsize) { finished_.set(); }
+  QueueCore(const QueueCore&) = delete;
+  QueueCore& operator=(const QueueCore&) = delete;
+
+  /// Python: `queue.maxsize` (<= 0: unbounded).
+  long maxsize() const noexcept { return maxsize_; }
+  /// Python: `queue.task_done()`. Throws: `ValueError("task_done() called too many times")`.
+  void task_done();
+  /// Python: `await queue.join()`: until every item put has been marked done.
+  [[nodiscard]] auto join() noexcept { return finished_.wait(); }
+  bool is_shutdown() const noexcept { return shutdown_; }
+
+  WaitList getters_;
+  WaitList putters_;
+
+ protected:
+  /// Python: `_wakeup_next(waiters)`: wake the first waiter that is still waiting; the ones
+  /// before it (cancelled) are dropped from the list.
+  static void wakeup_next(WaitList& waiters) noexcept;
+  void after_put() noexcept;
+  void after_get() noexcept { wakeup_next(putters_); }
+  void shutdown_waiters() noexcept;
+  void describe(std::ostream& os, const char* name) const;
+
+  long maxsize_;
+  std::size_t unfinished_ = 0;
+  Event finished_;
+  bool shutdown_ = false;
+};
+
+template <typename Q>
+struct QueueGetWaiter : PrimitiveWaiter {
+  struct params {
+    Q* q;
+  };
+  using result_type = typename Q::value_type;
+  explicit QueueGetWaiter(const params& p) noexcept : q(p.q) {}
+
+  bool ready() const {
+    if (!q->empty()) return true;
+    if (q->is_shutdown()) throw QueueShutDown();
+    return false;
+  }
+  void suspend(EventLoop& loop, TaskCore* task) noexcept { enqueue(q->getters_, loop, task); }
+  /// Woken, but the item went to someone else first: wait again (Python's while loop).
+  bool rewait() noexcept {
+    if (!q->empty() || q->is_shutdown()) return false;
+    requeue();
+    return true;
+  }
+  result_type resume() {
+    if (cancelled) {
+      const bool was_woken = woken();
+      leave();
+      // Woken by put_nowait() but cancelled before taking the item: pass it on.
+      if (was_woken && !q->empty()) q->wake_next_getter();
+      throw cancelled_error();
+    }
+    leave();
+    return q->get_nowait();
+  }
+  Q* q;
+};
+
+template <typename Q>
+struct QueuePutWaiter : PrimitiveWaiter {
+  struct params {
+    Q* q;
+    typename Q::value_type item;
+  };
+  using result_type = void;
+  explicit QueuePutWaiter(params&& p) noexcept(std::is_nothrow_move_constructible_v<params>)
+      : q(p.q), item(std::move(p.item)) {}
+  explicit QueuePutWaiter(const params& p) : q(p.q), item(p.item) {}
+
+  bool ready() const {
+    if (!q->full()) return true;
+    if (q->is_shutdown()) throw QueueShutDown();
+    return false;
+  }
+  void suspend(EventLoop& loop, TaskCore* task) noexcept { enqueue(q->putters_, loop, task); }
+  bool rewait() noexcept {
+    if (!q->full() || q->is_shutdown()) return false;
+    requeue();
+    return true;
+  }
+  void resume() {
+    if (cancelled) {
+      const bool was_woken = woken();
+      leave();
+      if (was_woken && !q->full()) q->wake_next_putter();
+      throw cancelled_error();
+    }
+    leave();
+    q->put_nowait(std::move(item));
+  }
+  Q* q;
+  typename Q::value_type item;
+};
+
+template <typename T>
+void describe_items(std::ostream& os, const T& items) {
+  if constexpr (requires { os << *items.begin(); }) {
+    os << " _queue=[";
+    bool first = true;
+    for (const auto& v : items) {
+      if (!first) os << ", ";
+      first = false;
+      describe_value(os, v);
+    }
+    os << ']';
+  } else {
+    os << " _queue=[" << items.size() << " items]";
+  }
+}
+
+/// Python: `Queue._put` / `_get` on a deque (first in, first out).
+template <typename T>
+struct FifoStore {
+  static constexpr const char* name = "Queue";
+  std::deque<T> items;
+  void push(T&& v) { items.push_back(std::move(v)); }
+  T pop() {
+    T v = std::move(items.front());
+    items.pop_front();
+    return v;
+  }
+};
+
+/// Python: `LifoQueue._put` / `_get` (last in, first out).
+template <typename T>
+struct LifoStore {
+  static constexpr const char* name = "LifoQueue";
+  std::vector<T> items;
+  void push(T&& v) { items.push_back(std::move(v)); }
+  T pop() {
+    T v = std::move(items.back());
+    items.pop_back();
+    return v;
+  }
+};
+
+/// Python: `PriorityQueue._put` / `_get` (heapq: the smallest by `Compare` first).
+template <typename T, typename Compare>
+struct PriorityStore {
+  static constexpr const char* name = "PriorityQueue";
+  std::vector<T> items;
+  Compare comp;
+  // std's heap functions keep the largest on top: invert the order.
+  bool after(const T& a, const T& b) const { return comp(b, a); }
+  void push(T&& v) {
+    items.push_back(std::move(v));
+    std::push_heap(items.begin(), items.end(),
+                   [this](const T& a, const T& b) { return after(a, b); });
+  }
+  T pop() {
+    std::pop_heap(items.begin(), items.end(),
+                  [this](const T& a, const T& b) { return after(a, b); });
+    T v = std::move(items.back());
+    items.pop_back();
+    return v;
+  }
+};
+
+}  // namespace detail
+
+/// A queue between tasks, in the order `Store` gives. `Queue`, `LifoQueue` and
+/// `PriorityQueue` are this with a FIFO, LIFO or heap store.
+///
+/// Cancellation: a cancelled `get()` loses no item and a cancelled `put()` adds none; a
+/// waiter cancelled after being woken passes the wake-up on.
+/// Threads: the loop's thread only. Move-only element types work.
+template <typename T, typename Store>
+class BasicQueue : public detail::QueueCore {
+ public:
+  using value_type = T;
+
+  /// Python: `Queue(maxsize=0)`; `maxsize <= 0` means unbounded.
+  explicit BasicQueue(long maxsize = 0) : QueueCore(maxsize) {}
+
+  /// Python: `await queue.put(item)`: waits while the queue is full.
+  /// Throws: `QueueShutDown` once the queue is shut down.
+  [[nodiscard]] detail::Awaitable<detail::QueuePutWaiter<BasicQueue>> put(T item) {
+    return detail::Awaitable<detail::QueuePutWaiter<BasicQueue>>({this, std::move(item)});
+  }
+  /// Python: `await queue.get()`: waits while the queue is empty.
+  /// Throws: `QueueShutDown` once shut down and empty (immediately, if shut down with
+  /// `immediate`).
+  [[nodiscard]] detail::Awaitable<detail::QueueGetWaiter<BasicQueue>> get() noexcept {
+    return detail::Awaitable<detail::QueueGetWaiter<BasicQueue>>({this});
+  }
+  /// Python: `queue.put_nowait(item)`. Throws: `QueueFull`, `QueueShutDown`.
+  void put_nowait(T item) {
+    if (shutdown_) throw QueueShutDown();
+    if (full()) throw QueueFull();
+    store_.push(std::move(item));
+    after_put();
+  }
+  /// Python: `queue.get_nowait()`. Throws: `QueueEmpty`, or `QueueShutDown` when shut down
+  /// and empty.
+  T get_nowait() {
+    if (empty()) {
+      if (shutdown_) throw QueueShutDown();
+      throw QueueEmpty();
+    }
+    T v = store_.pop();
+    after_get();
+    return v;
+  }
+
+  std::size_t qsize() const noexcept { return store_.items.size(); }
+  bool empty() const noexcept { return store_.items.empty(); }
+  bool full() const noexcept {
+    return maxsize_ > 0 && qsize() >= static_cast<std::size_t>(maxsize_);
+  }
+
+  /// Python 3.13: `queue.shutdown(immediate=False)`: `put` raises `QueueShutDown` from now
+  /// on, blocked callers are woken; with `immediate`, the items are dropped (each counted as
+  /// done for `join`) and `get` raises too.
+  void shutdown(bool immediate = false) {
+    shutdown_ = true;
+    if (immediate) {
+      while (!empty()) {
+        store_.pop();
+        if (unfinished_ > 0) --unfinished_;
+      }
+      if (unfinished_ == 0) finished_.set();
+    }
+    shutdown_waiters();
+  }
+
+  void wake_next_getter() noexcept { wakeup_next(getters_); }
+  void wake_next_putter() noexcept { wakeup_next(putters_); }
+
+  /// Python's repr: `<Queue maxsize=0 _queue=[1, 2] tasks=2>`.
+  friend std::ostream& operator<<(std::ostream& os, const BasicQueue& q) {
+    os << '<' << Store::name << " maxsize=" << q.maxsize_;
+    if (!q.empty()) detail::describe_items(os, q.store_.items);
+    q.describe(os, Store::name);
+    return os;
+  }
+
+ private:
+  Store store_;
+};
+
+/// First in, first out. Python: `asyncio.Queue`.
+template <typename T>
+class Queue : public BasicQueue<T, detail::FifoStore<T>> {
+ public:
+  using BasicQueue<T, detail::FifoStore<T>>::BasicQueue;
+};
+
+/// Last in, first out. Python: `asyncio.LifoQueue`.
+template <typename T>
+class LifoQueue : public BasicQueue<T, detail::LifoStore<T>> {
+ public:
+  using BasicQueue<T, detail::LifoStore<T>>::BasicQueue;
+};
+
+/// Smallest first, by `Compare` (as `heapq`). Python: `asyncio.PriorityQueue`.
+template <typename T, typename Compare = std::less<T>>
+class PriorityQueue : public BasicQueue<T, detail::PriorityStore<T, Compare>> {
+ public:
+  using BasicQueue<T, detail::PriorityStore<T, Compare>>::BasicQueue;
+};
+
+}  // namespace asyncio

@@ -1,0 +1,45 @@
+#include <asyncio/queue.hpp>
+
+#include <ostream>
+
+namespace asyncio::detail {
+
+void QueueCore::task_done() {
+  if (unfinished_ == 0) throw ValueError("task_done() called too many times");
+  if (--unfinished_ == 0) finished_.set();
+}
+
+void QueueCore::wakeup_next(WaitList& waiters) noexcept {
+  while (Waiter* w = waiters.pop_front()) {
+    auto* p = static_cast<PrimitiveWaiter*>(w);
+    if (p->pending()) {
+      p->wake();
+      return;
+    }
+  }
+}
+
+void QueueCore::after_put() noexcept {
+  ++unfinished_;
+  finished_.clear();
+  wakeup_next(getters_);
+}
+
+void QueueCore::shutdown_waiters() noexcept {
+  for (WaitList* list : {&getters_, &putters_}) {
+    while (Waiter* w = list->pop_front()) {
+      auto* p = static_cast<PrimitiveWaiter*>(w);
+      if (p->pending()) p->wake();
+    }
+  }
+}
+
+void QueueCore::describe(std::ostream& os, const char*) const {
+  if (!getters_.empty()) os << " _getters[" << getters_.size() << ']';
+  if (!putters_.empty()) os << " _putters[" << putters_.size() << ']';
+  if (unfinished_) os << " tasks=" << unfinished_;
+  if (shutdown_) os << " shutdown";
+  os << '>';
+}
+
+}  // namespace asyncio::detail

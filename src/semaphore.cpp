@@ -1,0 +1,85 @@
+#include <asyncio/semaphore.hpp>
+
+#include <ostream>
+
+namespace asyncio {
+
+namespace detail {
+
+bool SemaphoreAcquireWaiter::ready() noexcept {
+  if (sem->locked()) return false;
+  --sem->value_;  // FIFO: only taken when nobody waits ahead
+  return true;
+}
+
+void SemaphoreAcquireWaiter::suspend(EventLoop& loop, TaskCore* task) noexcept {
+  enqueue(sem->waiters_, loop, task);
+}
+
+// Python 3.12+: Semaphore.acquire after `await fut`.
+bool SemaphoreAcquireWaiter::resume() {
+  if (status == Status::idle) return true;  // taken in ready()
+  const bool was_woken = woken();
+  leave();
+  // Woken (a slot was set aside for us) but cancelled before running: give it back.
+  if (cancelled && was_woken) ++sem->value_;
+  // New waiters may have had to wait behind us: wake as many as there are free slots.
+  while (sem->value_ > 0) {
+    if (!sem->wake_up_next()) break;
+  }
+  if (cancelled) throw cancelled_error();
+  return true;
+}
+
+}  // namespace detail
+
+Semaphore::Semaphore(long value) : value_(value) {
+  if (value < 0) throw ValueError("Semaphore initial value must be >= 0");
+}
+
+bool Semaphore::locked() const noexcept {
+  if (value_ == 0) return true;
+  for (detail::Waiter* w = waiters_.front(); w; w = w->wnext) {
+    if (static_cast<detail::PrimitiveWaiter*>(w)->status !=
+        detail::PrimitiveWaiter::Status::cancelled) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Semaphore::release() {
+  ++value_;
+  wake_up_next();
+}
+
+// Python: Semaphore._wake_up_next: the first waiter still waiting gets a slot set aside.
+bool Semaphore::wake_up_next() noexcept {
+  for (detail::Waiter* w = waiters_.front(); w; w = w->wnext) {
+    auto* p = static_cast<detail::PrimitiveWaiter*>(w);
+    if (p->pending()) {
+      --value_;
+      p->wake();
+      return true;
+    }
+  }
+  return false;
+}
+
+void BoundedSemaphore::release() {
+  if (value_ >= bound_) throw ValueError("BoundedSemaphore released too many times");
+  Semaphore::release();
+}
+
+std::ostream& operator<<(std::ostream& os, const Semaphore& sem) {
+  os << '<' << sem.kind() << " [";
+  if (sem.locked()) {
+    os << "locked";
+  } else {
+    os << "unlocked, value:" << sem.value_;
+  }
+  if (!sem.waiters_.empty()) os << ", waiters:" << sem.waiters_.size();
+  return os << "]>";
+}
+
+}  // namespace asyncio
