@@ -8,9 +8,14 @@
 #include <asyncio/event_loop.hpp>
 #include <asyncio/exceptions.hpp>
 #include <asyncio/future.hpp>
+#include <asyncio/gather.hpp>
 #include <asyncio/lock.hpp>
 #include <asyncio/queue.hpp>
 #include <asyncio/run.hpp>
 #include <asyncio/semaphore.hpp>
+#include <asyncio/shield.hpp>
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
+#include <asyncio/task_group.hpp>
+#include <asyncio/timeout.hpp>
+#include <asyncio/wait.hpp>

@@ -2,6 +2,7 @@
 /// The event loop. Python: `asyncio.AbstractEventLoop` / `BaseEventLoop`.
 
 #include <asyncio/awaitable.hpp>
+#include <asyncio/detail/pool.hpp>
 #include <asyncio/detail/ready_queue.hpp>
 #include <asyncio/exceptions.hpp>
 
@@ -42,7 +43,7 @@ struct LoopInternals;
 
 /// State behind `Handle` / `TimerHandle`: a queued callback. Its count is atomic because
 /// `call_soon_threadsafe` hands one out on a foreign thread.
-struct CallbackBase : TimerNode {
+struct CallbackBase : TimerNode, Pooled {
   explicit CallbackBase(EventLoop* l) noexcept : loop(l) {}
   virtual ~CallbackBase() = default;
   virtual void invoke() = 0;

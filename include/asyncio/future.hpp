@@ -32,7 +32,7 @@ void describe_value(std::ostream& os, const T& v) {
 
 /// The state of a `Future<T>`.
 template <typename T>
-class FutureState final : public FutureCore {
+class FutureState : public FutureCore {
  public:
   using FutureCore::FutureCore;
 
@@ -182,6 +182,11 @@ class Future {
   }
 
   detail::FutureState<T>* detail_state() const noexcept { return state_.get(); }
+  detail::FutureCore* detail_core() const noexcept { return state_.get(); }
+  /// Wraps a state made by the library (gather's, shield's).
+  static Future detail_adopt(detail::Ref<detail::FutureState<T>> s) noexcept {
+    return Future(std::move(s));
+  }
 
   /// Python's repr: `<Future pending>`, `<Future finished result=42>`.
   friend std::ostream& operator<<(std::ostream& os, const Future& f) {

@@ -195,7 +195,6 @@ class Task : public AnyTask {
     };
     return core->add_callback_node(new detail::DoneCallback<decltype(call)>(std::move(call), core));
   }
-  using AnyTask::add_done_callback;
 
   /// Makes `co_await task` and Asio completion tokens work (an Asio async operation).
   template <boost::asio::completion_token_for<

@@ -182,6 +182,12 @@ class FutureCore : public Pooled {
   }
   /// The CancelledError of a cancelled future, carrying its message.
   CancelledError make_cancelled_error() const;
+  /// The stored exception (a CancelledError when cancelled), without the checks of
+  /// `exception()`; marks it retrieved. Null when the future has a result.
+  std::exception_ptr take_exception() noexcept {
+    log_traceback_ = false;
+    return exception_;
+  }
 
   void add_waiter(Waiter* w) noexcept { callbacks_.push_back(w); }
   void remove_waiter(Waiter* w) noexcept { callbacks_.remove(w); }

@@ -1,0 +1,88 @@
+#pragma once
+// What gather, wait, shield and friends accept: awaitables become tasks (Python's
+// `ensure_future`), tasks and futures are used as they are. Not API.
+
+#include <asyncio/future.hpp>
+#include <asyncio/task.hpp>
+
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace asyncio::detail {
+
+template <typename X>
+struct future_of;  // the handle `ensure_future(X)` gives
+template <typename T>
+struct future_of<awaitable<T>> {
+  using type = Task<T>;
+  using value_type = T;
+};
+template <typename T>
+struct future_of<Task<T>> {
+  using type = Task<T>;
+  using value_type = T;
+};
+template <typename T>
+struct future_of<Future<T>> {
+  using type = Future<T>;
+  using value_type = T;
+};
+template <typename W>
+struct future_of<Awaitable<W>> {
+  using type = Task<typename W::result_type>;
+  using value_type = typename W::result_type;
+};
+
+template <typename X>
+concept future_like = requires {
+  typename future_of<std::remove_cvref_t<X>>::type;
+};
+
+template <typename X>
+using future_t = typename future_of<std::remove_cvref_t<X>>::type;
+template <typename X>
+using value_t = typename future_of<std::remove_cvref_t<X>>::value_type;
+
+/// Python: `ensure_future(x)`.
+template <typename X>
+future_t<X> ensure_future(X&& x) {
+  using D = std::remove_cvref_t<X>;
+  if constexpr (std::is_same_v<D, future_t<X>>) {
+    return std::forward<X>(x);
+  } else {
+    return create_task(std::forward<X>(x));
+  }
+}
+
+/// The state behind a Task or Future handle.
+template <typename T>
+FutureCore* core_of(const Task<T>& t) noexcept {
+  return t.detail_core();
+}
+template <typename T>
+FutureCore* core_of(const Future<T>& f) noexcept {
+  return f.detail_core();
+}
+inline FutureCore* core_of(const AnyTask& t) noexcept {
+  return t.detail_core();
+}
+
+/// `void` as a value: `std::monostate`.
+template <typename T>
+using value_or_monostate = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+template <typename H>
+value_or_monostate<typename H::value_type> result_of(const H& h) {
+  if constexpr (std::is_void_v<typename H::value_type>) {
+    h.result();
+    return {};
+  } else {
+    return h.result();
+  }
+}
+
+/// Whether `e` holds a CancelledError.
+bool is_cancelled_error(const std::exception_ptr& e) noexcept;
+
+}  // namespace asyncio::detail
