@@ -216,7 +216,7 @@ auto gather_pack(X&&... xs) {
   using R = std::tuple<gather_slot<ReturnExceptions, value_t<X>>...>;
   using Children = std::tuple<future_t<X>...>;
   EventLoop& loop = require_running_loop();
-  Children children(ensure_future(std::forward<X>(xs))...);
+  Children children{ensure_future(std::forward<X>(xs))...};  // braces: left to right
   auto* state = new GatherState<R, Children, ReturnExceptions>(loop, std::move(children));
   Future<R> out = Future<R>::detail_adopt(Ref<FutureState<R>>(state));
   state->start();

@@ -24,4 +24,6 @@ asyncio::awaitable<void> main5() {
   std::cout << "Received the future's result: " << result << '\n';
 }
 
-int main(int argc, char** argv) { tutorial::timed_run(main5(), tutorial::options(argc, argv)); }
+int main(int argc, char** argv) {
+  tutorial::timed_run(main5(), tutorial::options(argc, argv));
+}
