@@ -40,12 +40,12 @@ void Timeout::reschedule(std::optional<double> when) {
   }
   when_ = when;
   timer_.cancel();
-  timer_ = TimerHandle();
+  timer_ = Handle();
   if (!when) return;
   EventLoop& loop = get_running_loop();
   if (*when <= loop.time()) {
-    // Python: call_soon. A TimerHandle due now fires at the start of the next iteration.
-    timer_ = loop.call_at(loop.time(), [this] { on_timeout(); });
+    // Python: call_soon, so that the expiry comes before the task's next wake-up.
+    timer_ = loop.call_soon([this] { on_timeout(); });
   } else {
     timer_ = loop.call_at(*when, [this] { on_timeout(); });
   }
@@ -54,12 +54,12 @@ void Timeout::reschedule(std::optional<double> when) {
 void Timeout::on_timeout() {
   task_.cancel();
   state_ = State::expiring;
-  timer_ = TimerHandle();
+  timer_ = Handle();
 }
 
 void Timeout::exit(const std::exception_ptr& error) {
   timer_.cancel();
-  timer_ = TimerHandle();
+  timer_ = Handle();
   if (state_ == State::expiring) {
     state_ = State::expired;
     // Our own cancellation (no newer request): it becomes TimeoutError.

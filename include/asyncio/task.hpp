@@ -229,7 +229,7 @@ namespace detail {
 /// A coroutine that awaits an asyncio operation (what Python's `sleep()` itself is).
 template <typename W>
 awaitable<typename W::result_type> as_coroutine(Awaitable<W> op) {
-  co_return co_await op;
+  co_return co_await std::move(op);  // moved: a put of a move-only item must not copy it
 }
 }  // namespace detail
 

@@ -52,7 +52,7 @@ class Timeout {
   void on_timeout();
 
   std::optional<double> when_;
-  TimerHandle timer_;
+  Handle timer_;
   AnyTask task_;
   int cancelling_ = 0;
   State state_ = State::created;

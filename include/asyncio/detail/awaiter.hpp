@@ -38,7 +38,7 @@ template <typename W>
 using signature_of = typename signature_for<typename W::result_type>::type;
 
 template <typename W, typename Op, typename Token>
-auto initiate(const Op& op, Token&& token);
+auto initiate(Op&& op, Token&& token);
 
 /// An asyncio operation described by its waiter type W. W derives from Waiter and has:
 ///   a `params` type (what this class stores), W(params), bool ready(),
@@ -53,8 +53,12 @@ class Awaitable {
   params&& get_params() && noexcept { return std::move(params_); }
 
   template <boost::asio::completion_token_for<signature_of<W>> Token>
-  auto operator()(Token&& token) const {
+  auto operator()(Token&& token) const& {
     return initiate<W>(*this, std::forward<Token>(token));
+  }
+  template <boost::asio::completion_token_for<signature_of<W>> Token>
+  auto operator()(Token&& token) && {
+    return initiate<W>(std::move(*this), std::forward<Token>(token));
   }
 
  private:
@@ -213,15 +217,16 @@ class HandlerWaiter final : OpHolder<Op>, public W {
 
 /// Starts operation `op` (waiter type W) for an arbitrary completion token.
 template <typename W, typename Op, typename Token>
-auto initiate(const Op& op, Token&& token) {
+auto initiate(Op&& op, Token&& token) {
   using Sig = signature_of<W>;
+  using O = std::decay_t<Op>;
   return boost::asio::async_initiate<Token, Sig>(
-      [](auto handler, Op op) {
+      [](auto handler, O op) {
         EventLoop& loop = require_running_loop();
-        auto* w = new HandlerWaiter<Op, W, decltype(handler)>(std::move(op), std::move(handler));
+        auto* w = new HandlerWaiter<O, W, decltype(handler)>(std::move(op), std::move(handler));
         w->start(loop);
       },
-      token, op);
+      token, std::forward<Op>(op));
 }
 
 }  // namespace asyncio::detail
