@@ -33,11 +33,15 @@ void report_callback_exception(FutureCore* owner, std::exception_ptr e) noexcept
 FutureCore::FutureCore(EventLoop& loop) noexcept
     : loop_(&loop), loop_id_(LoopInternals::id(loop)) {}
 
-FutureCore::~FutureCore() {
-  // Only done-callbacks can still be listed: an awaiting coroutine holds a reference.
+void FutureCore::drop_callbacks() noexcept {
   while (Waiter* w = callbacks_.pop_front()) {
     if (w->is_callback) w->fn(w, ReadyNode::Action::discard);
   }
+}
+
+FutureCore::~FutureCore() {
+  // Only done-callbacks can still be listed: an awaiting coroutine holds a reference.
+  drop_callbacks();
   if (log_traceback_) {
     try {
       report_unretrieved(*this, "Future exception was never retrieved", exception_);

@@ -138,6 +138,9 @@ void TaskCore::finish_cancelled(const CancelledError& e) noexcept {
 
 void TaskCore::abandon() noexcept {
   unlink_from_loop();
+  // Its coroutine is gone, so it can never finish: release whatever waits for it.
+  Ref<TaskCore> keep = Ref<TaskCore>::share(this);
+  drop_callbacks();
 }
 
 void TaskCore::unlink_from_loop() noexcept {

@@ -1,38 +1,46 @@
 #include <asyncio/wait.hpp>
 
+#include <memory>
+
 namespace asyncio::detail {
 
-// Python: asyncio.tasks._wait.
+// Python: asyncio.tasks._wait. The callbacks share their state on the heap, as Python's
+// closure does: one may already be queued when wait returns, and run after it.
 awaitable<void> wait_core(std::vector<FutureCore*> fs, WaitOptions options) {
+  struct State {
+    Future<void> waiter;
+    TimerHandle timeout_handle;
+    std::size_t counter;
+    ReturnWhen return_when;
+  };
   EventLoop& loop = require_running_loop();
-  Future<void> waiter(loop);
-  TimerHandle timeout_handle;
+  auto st = std::make_shared<State>(State{Future<void>(loop), {}, fs.size(), options.return_when});
   if (options.timeout) {
-    timeout_handle = loop.call_later(options.timeout->seconds, [waiter]() mutable {
-      if (!waiter.done()) waiter.set_result();
+    st->timeout_handle = loop.call_later(options.timeout->seconds, [st] {
+      if (!st->waiter.done()) st->waiter.set_result();
     });
   }
-  std::size_t counter = fs.size();
-  auto on_completion = [&counter, &timeout_handle, waiter, options](FutureCore* f) mutable {
-    --counter;
-    if (counter == 0 || options.return_when == FIRST_COMPLETED ||
-        (options.return_when == FIRST_EXCEPTION && !f->cancelled() && f->take_exception())) {
-      timeout_handle.cancel();
-      if (!waiter.done()) waiter.set_result();
-    }
-  };
   std::vector<std::uint64_t> ids;
   ids.reserve(fs.size());
   for (FutureCore* f : fs) {
-    auto cb = [on_completion, f]() mutable { on_completion(f); };
-    ids.push_back(f->add_callback_node(new DoneCallback<decltype(cb)>(std::move(cb), f)));
+    auto on_completion = [st, f] {
+      --st->counter;
+      if (st->counter == 0 || st->return_when == FIRST_COMPLETED ||
+          (st->return_when == FIRST_EXCEPTION && !f->cancelled() && f->take_exception())) {
+        st->timeout_handle.cancel();
+        if (!st->waiter.done()) st->waiter.set_result();
+      }
+    };
+    ids.push_back(f->add_callback_node(
+        new DoneCallback<decltype(on_completion)>(std::move(on_completion), f)));
   }
   auto cleanup = [&] {
-    timeout_handle.cancel();
+    st->timeout_handle.cancel();
+    st->timeout_handle = TimerHandle();  // its callback holds `st`: break the cycle
     for (std::size_t i = 0; i < fs.size(); ++i) fs[i]->remove_done_callback(ids[i]);
   };
   try {
-    co_await waiter;
+    co_await st->waiter;
   } catch (...) {
     cleanup();
     throw;

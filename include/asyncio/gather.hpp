@@ -77,6 +77,14 @@ class GatherState final : public FutureState<R> {
   GatherState(EventLoop& loop, Children children)
       : FutureState<R>(loop), children_(std::move(children)) {}
 
+  ~GatherState() override {
+    // Children still pending keep their callbacks, orphaned: as in Python, a late child's
+    // exception is still marked retrieved when it comes.
+    for (ChildNode* n : nodes_) {
+      if (n) n->gather = nullptr;
+    }
+  }
+
   /// Registers the done-callbacks; children already done are counted at once.
   void start() {
     std::vector<FutureCore*> unique;
@@ -91,16 +99,16 @@ class GatherState final : public FutureState<R> {
       unique.resize(out);
     }
     nfuts_ = unique.size();
-    nodes_.reserve(nfuts_);  // nodes are linked into children: never reallocate
+    nodes_.reserve(nfuts_);
     std::vector<FutureCore*> done;
     for (FutureCore* c : unique) {
       if (c->done()) {
         done.push_back(c);
         continue;
       }
-      nodes_.emplace_back(this, c);
-      if (linked_++ == 0) this->add_ref();  // alive while a child can call back
-      c->add_callback_node(&nodes_.back());
+      auto* node = new ChildNode(this, c, nodes_.size());
+      nodes_.push_back(node);
+      c->add_callback_node(node);
     }
     for (FutureCore* c : done) on_child_done(c);
     if (nfuts_ == 0) this->set_result(collect());  // Python: gather() of nothing is done
@@ -117,19 +125,30 @@ class GatherState final : public FutureState<R> {
   }
 
  private:
-  struct ChildNode final : CallbackWaiter {
-    ChildNode(GatherState* g, FutureCore* child) : CallbackWaiter(child), gather(g) {
+  // A child's done-callback. Owned by the child's callback list, then by the ready
+  // queue; it does not keep the gather alive, so children that never finish (a loop torn
+  // down) hold no reference cycle.
+  struct ChildNode final : CallbackWaiter, Pooled {
+    ChildNode(GatherState* g, FutureCore* child, std::size_t i)
+        : CallbackWaiter(child), gather(g), index(i) {
       this->fn = &run;
     }
     static void run(ReadyNode* n, ReadyNode::Action a) {
       auto* self = static_cast<ChildNode*>(n);
       Ref<FutureCore> child(self->holds_ref ? self->owner : nullptr);  // adopts
-      self->holds_ref = false;
-      GatherState* g = self->gather;
-      if (a == ReadyNode::Action::run) g->on_child_done(self->owner);
-      if (--g->linked_ == 0) g->release();
+      if (GatherState* g = self->gather) {
+        g->nodes_[self->index] = nullptr;
+        if (a == ReadyNode::Action::run) {
+          Ref<FutureCore> keep = Ref<FutureCore>::share(g);
+          g->on_child_done(self->owner);
+        }
+      } else if (a == ReadyNode::Action::run && !self->owner->cancelled()) {
+        self->owner->take_exception();  // the gather is gone: mark it retrieved
+      }
+      delete self;
     }
     GatherState* gather;
+    std::size_t index;
   };
 
   template <typename F>
@@ -201,22 +220,37 @@ class GatherState final : public FutureState<R> {
   }
 
   Children children_;
-  std::vector<ChildNode> nodes_;
+  std::vector<ChildNode*> nodes_;  // null once run
   std::size_t nfuts_ = 0;
   std::size_t nfinished_ = 0;
-  std::size_t linked_ = 0;
   bool cancel_requested_ = false;
 };
 
 template <bool ReturnExceptions, typename V>
 using gather_slot = std::conditional_t<ReturnExceptions, Outcome<V>, value_or_monostate<V>>;
 
+/// Python: gather's loop is the first child's; every child must share it.
+template <typename F>
+EventLoop& common_loop(F&& for_each_core) {
+  EventLoop* loop = nullptr;
+  for_each_core([&](FutureCore* c) {
+    if (!loop) {
+      loop = c->loop_unchecked();
+    } else if (c->loop_unchecked() != loop) {
+      throw ValueError(
+          "The future belongs to a different loop than the one specified as the loop argument");
+    }
+  });
+  return loop ? *loop : require_running_loop();
+}
+
 template <bool ReturnExceptions, typename... X>
 auto gather_pack(X&&... xs) {
   using R = std::tuple<gather_slot<ReturnExceptions, value_t<X>>...>;
   using Children = std::tuple<future_t<X>...>;
-  EventLoop& loop = require_running_loop();
   Children children{ensure_future(std::forward<X>(xs))...};  // braces: left to right
+  EventLoop& loop = common_loop(
+      [&](auto&& f) { std::apply([&](auto&... h) { (f(core_of(h)), ...); }, children); });
   auto* state = new GatherState<R, Children, ReturnExceptions>(loop, std::move(children));
   Future<R> out = Future<R>::detail_adopt(Ref<FutureState<R>>(state));
   state->start();
@@ -227,10 +261,12 @@ template <bool ReturnExceptions, typename X>
 auto gather_range(std::vector<X> xs) {
   using H = future_t<X>;
   using R = std::vector<gather_slot<ReturnExceptions, value_t<X>>>;
-  EventLoop& loop = require_running_loop();
   std::vector<H> children;
   children.reserve(xs.size());
   for (auto& x : xs) children.push_back(ensure_future(std::move(x)));
+  EventLoop& loop = common_loop([&](auto&& f) {
+    for (auto& h : children) f(core_of(h));
+  });
   auto* state = new GatherState<R, std::vector<H>, ReturnExceptions>(loop, std::move(children));
   Future<R> out = Future<R>::detail_adopt(Ref<FutureState<R>>(state));
   state->start();

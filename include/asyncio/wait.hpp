@@ -128,7 +128,7 @@ class AsCompleted {
       }
       todo = 0;
     }
-    void detach() {
+    ~State() {
       timer.cancel();
       for (auto& [f, id] : callbacks) f.remove_done_callback(id);
     }
@@ -158,9 +158,8 @@ class AsCompleted {
   }
   AsCompleted(AsCompleted&&) noexcept = default;
   AsCompleted& operator=(AsCompleted&&) noexcept = default;
-  ~AsCompleted() {
-    if (state_) state_->detach();
-  }
+  // The awaitables handed out keep the state (and the callbacks) alive, as Python's do.
+  ~AsCompleted() = default;
 
   /// Results still to come.
   std::size_t size() const noexcept { return left_; }

@@ -208,6 +208,9 @@ class FutureCore : public Pooled {
   bool cancel_future(std::string msg) noexcept;  // Python: Future.cancel (super().cancel)
   void set_exception_unchecked(std::exception_ptr e) noexcept;
   void check_result_slow();
+  /// Forgets every callback (the future can never complete): breaks reference cycles
+  /// through callbacks when the loop is torn down.
+  void drop_callbacks() noexcept;
   virtual void describe_result(std::ostream&) const {}
   virtual const char* kind() const noexcept { return "Future"; }
 
