@@ -7,12 +7,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <cstdio>
 #include <unistd.h>
+#include <cstdio>
 
 namespace bench {
 
@@ -32,7 +33,8 @@ inline long resident_bytes() {
 /// `set()` cancels (the usual raw-Asio "event").
 class AsioSignal {
  public:
-  explicit AsioSignal(asio::any_io_executor ex) : timer_(ex, asio::steady_timer::time_point::max()) {}
+  explicit AsioSignal(asio::any_io_executor ex)
+      : timer_(ex, asio::steady_timer::time_point::max()) {}
   void set() { timer_.cancel(); }
   asio::awaitable<void> wait() {
     boost::system::error_code ec;

@@ -40,17 +40,8 @@ bool LockAcquireWaiter::resume() {
 
 }  // namespace detail
 
-void Lock::release() {
-  if (!locked_) throw RuntimeError("Lock is not acquired.");
-  locked_ = false;
-  wake_up_first();
-}
-
-// Python: Lock._wake_up_first: only the head matters; a head that is already woken or
-// cancelled will pass the turn on itself when it runs.
-void Lock::wake_up_first() noexcept {
-  auto* first = static_cast<detail::PrimitiveWaiter*>(waiters_.front());
-  if (first && first->pending()) first->wake();
+void Lock::throw_not_acquired() {
+  throw RuntimeError("Lock is not acquired.");
 }
 
 std::ostream& operator<<(std::ostream& os, const Lock& lock) {

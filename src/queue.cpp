@@ -9,22 +9,6 @@ void QueueCore::task_done() {
   if (--unfinished_ == 0) finished_.set();
 }
 
-void QueueCore::wakeup_next(WaitList& waiters) noexcept {
-  while (Waiter* w = waiters.pop_front()) {
-    auto* p = static_cast<PrimitiveWaiter*>(w);
-    if (p->pending()) {
-      p->wake();
-      return;
-    }
-  }
-}
-
-void QueueCore::after_put() noexcept {
-  ++unfinished_;
-  finished_.clear();
-  wakeup_next(getters_);
-}
-
 void QueueCore::shutdown_waiters() noexcept {
   for (WaitList* list : {&getters_, &putters_}) {
     while (Waiter* w = list->pop_front()) {

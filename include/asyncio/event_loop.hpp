@@ -333,6 +333,7 @@ class EventLoop {
   void run_once();
   void poll_io();
   void run_ready_batch();
+  bool can_continue_batch() const noexcept;
   void teardown();
 
   struct Impl;

@@ -51,7 +51,11 @@ class Lock {
   }
   /// Python: `lock.release()`: wakes the first waiter.
   /// Throws: `RuntimeError("Lock is not acquired.")`.
-  void release();
+  void release() {
+    if (!locked_) throw_not_acquired();
+    locked_ = false;
+    wake_up_first();
+  }
   /// Python: `lock.locked()`.
   bool locked() const noexcept { return locked_; }
 
@@ -60,7 +64,13 @@ class Lock {
 
  private:
   friend struct detail::LockAcquireWaiter;
-  void wake_up_first() noexcept;
+  // Python: Lock._wake_up_first: only the head matters; a head that is already woken or
+  // cancelled will pass the turn on itself when it runs.
+  void wake_up_first() noexcept {
+    auto* first = static_cast<detail::PrimitiveWaiter*>(waiters_.front());
+    if (first && first->pending()) first->wake();
+  }
+  [[noreturn]] static void throw_not_acquired();
 
   detail::WaitList waiters_;
   bool locked_ = false;

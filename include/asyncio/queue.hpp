@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <deque>
 #include <functional>
+#include <new>
 #include <ostream>
 #include <utility>
 #include <vector>
@@ -39,8 +39,20 @@ class QueueCore {
  protected:
   /// Python: `_wakeup_next(waiters)`: wake the first waiter that is still waiting; the ones
   /// before it (cancelled) are dropped from the list.
-  static void wakeup_next(WaitList& waiters) noexcept;
-  void after_put() noexcept;
+  static void wakeup_next(WaitList& waiters) noexcept {
+    while (Waiter* w = waiters.pop_front()) {
+      auto* p = static_cast<PrimitiveWaiter*>(w);
+      if (p->pending()) {
+        p->wake();
+        return;
+      }
+    }
+  }
+  void after_put() noexcept {
+    ++unfinished_;
+    finished_.clear();
+    wakeup_next(getters_);
+  }
   void after_get() noexcept { wakeup_next(putters_); }
   void shutdown_waiters() noexcept;
   void describe(std::ostream& os, const char* name) const;
@@ -121,15 +133,20 @@ struct QueuePutWaiter : PrimitiveWaiter {
   typename Q::value_type item;
 };
 
-template <typename T>
-void describe_items(std::ostream& os, const T& items) {
-  if constexpr (requires { os << *items.begin(); }) {
+template <typename T, typename C>
+void describe_items(std::ostream& os, const C& items) {
+  if constexpr (requires(const T& v) { os << v; }) {
     os << " _queue=[";
     bool first = true;
-    for (const auto& v : items) {
+    auto one = [&](const T& v) {
       if (!first) os << ", ";
       first = false;
       describe_value(os, v);
+    };
+    if constexpr (requires { items.for_each(one); }) {
+      items.for_each(one);
+    } else {
+      for (const auto& v : items) one(v);
     }
     os << ']';
   } else {
@@ -137,17 +154,65 @@ void describe_items(std::ostream& os, const T& items) {
   }
 }
 
+/// A growable ring buffer: a FIFO that, unlike std::deque, allocates nothing while its
+/// size stays within what it has held before (a bounded queue never allocates).
+template <typename T>
+class Ring {
+ public:
+  Ring() = default;
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+  ~Ring() {
+    while (size_) pop_front();
+    if (slots_) ::operator delete (slots_, std::align_val_t{alignof(T)});
+  }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  void push_back(T&& v) {
+    if (size_ == capacity_) grow();
+    new (&slots_[(head_ + size_) & (capacity_ - 1)]) T(std::move(v));
+    ++size_;
+  }
+  T pop_front() {
+    T* slot = &slots_[head_];
+    T v = std::move(*slot);
+    slot->~T();
+    head_ = (head_ + 1) & (capacity_ - 1);
+    --size_;
+    return v;
+  }
+  template <typename F>
+  void for_each(F&& f) const {
+    for (std::size_t i = 0; i < size_; ++i) f(slots_[(head_ + i) & (capacity_ - 1)]);
+  }
+
+ private:
+  void grow() {
+    const std::size_t cap = capacity_ ? capacity_ * 2 : 4;
+    T* fresh = static_cast<T*>(::operator new (cap * sizeof(T), std::align_val_t{alignof(T)}));
+    for (std::size_t i = 0; i < size_; ++i) {
+      T* from = &slots_[(head_ + i) & (capacity_ - 1)];
+      new (&fresh[i]) T(std::move(*from));
+      from->~T();
+    }
+    if (slots_) ::operator delete (slots_, std::align_val_t{alignof(T)});
+    slots_ = fresh;
+    capacity_ = cap;
+    head_ = 0;
+  }
+  T* slots_ = nullptr;
+  std::size_t capacity_ = 0;  // a power of two
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+};
+
 /// Python: `Queue._put` / `_get` on a deque (first in, first out).
 template <typename T>
 struct FifoStore {
   static constexpr const char* name = "Queue";
-  std::deque<T> items;
+  Ring<T> items;
   void push(T&& v) { items.push_back(std::move(v)); }
-  T pop() {
-    T v = std::move(items.front());
-    items.pop_front();
-    return v;
-  }
+  T pop() { return items.pop_front(); }
 };
 
 /// Python: `LifoQueue._put` / `_get` (last in, first out).
@@ -258,7 +323,7 @@ class BasicQueue : public detail::QueueCore {
   /// Python's repr: `<Queue maxsize=0 _queue=[1, 2] tasks=2>`.
   friend std::ostream& operator<<(std::ostream& os, const BasicQueue& q) {
     os << '<' << Store::name << " maxsize=" << q.maxsize_;
-    if (!q.empty()) detail::describe_items(os, q.store_.items);
+    if (!q.empty()) detail::describe_items<T>(os, q.store_.items);
     q.describe(os, Store::name);
     return os;
   }

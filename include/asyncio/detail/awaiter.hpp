@@ -93,11 +93,28 @@ decltype(auto) waiter_arg(Op&& op) noexcept {
   }
 }
 
+/// A suspended Asio "thread of execution" (coroutine stack), resumed at the frame that
+/// suspended it. Unlike Asio's own completion handlers it leaves the thread's cancellation
+/// slot alone: asyncio waits never install a handler there, so there is nothing to clear
+/// (and clearing touches the task's cancellation state, a cache miss per hop).
+template <typename Executor>
+class SuspendedThread : public boost::asio::detail::awaitable_thread<Executor> {
+ public:
+  explicit SuspendedThread(boost::asio::detail::awaitable_thread<Executor>* t) noexcept
+      : boost::asio::detail::awaitable_thread<Executor>(std::move(*t)) {}
+  SuspendedThread(SuspendedThread&&) noexcept = default;
+
+  void resume(boost::asio::detail::awaitable_frame_base<Executor>* top) {
+    top->attach_thread(this);
+    this->pump();
+  }
+};
+
 /// The waiter behind `co_await op` in an Asio coroutine: lives in the coroutine frame.
 template <typename W, typename Executor>
 class AsioAwaiter : public W {
   using frame_type = boost::asio::detail::awaitable_frame_base<Executor>;
-  using thread_type = boost::asio::detail::awaitable_async_op_handler<void(), Executor>;
+  using thread_type = SuspendedThread<Executor>;
 
  public:
   template <typename Op>
@@ -117,8 +134,7 @@ class AsioAwaiter : public W {
     frame_->after_suspend(
         [](void* p) {
           auto* self = static_cast<AsioAwaiter*>(p);
-          typename thread_type::result_type unused;
-          self->thread_.emplace(self->frame_->detach_thread(), unused);
+          self->thread_.emplace(self->frame_->detach_thread());
           EventLoop& loop = *running_loop;
           self->W::suspend(loop, LoopInternals::current_task(loop));
         },
@@ -136,10 +152,11 @@ class AsioAwaiter : public W {
     }
     // Move the thread out first: resuming may destroy this frame, and with it `self`.
     thread_type thread(std::move(*self->thread_));
+    frame_type* top = self->frame_;
     self->thread_.reset();
     if (a == ReadyNode::Action::discard) return;  // ~thread unwinds the coroutine
     StepScope step(*running_loop, self->task);
-    thread();
+    thread.resume(top);
   }
 
   frame_type* frame_;

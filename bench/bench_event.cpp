@@ -1,0 +1,64 @@
+// One Event waking 100k waiting tasks. Raw Asio: 100k coroutines waiting on one timer
+// that is cancelled (the usual raw-Asio broadcast).
+#include "bench_common.hpp"
+
+#include <vector>
+
+namespace {
+
+constexpr int kWaiters = 100'000;
+
+asyncio::awaitable<void> waiter(asyncio::Event& event) {
+  co_await event.wait();
+}
+
+asyncio::awaitable<void> asyncio_main() {
+  asyncio::Event event;
+  std::vector<asyncio::Task<void>> waiters;
+  waiters.reserve(kWaiters);
+  for (int i = 0; i < kWaiters; ++i) waiters.push_back(asyncio::create_task(waiter(event)));
+  co_await asyncio::sleep(0);  // every waiter is parked
+  event.set();
+  for (auto& w : waiters) co_await w;
+}
+
+void BM_asyncio_event(benchmark::State& state) {
+  for (auto _ : state) asyncio::run(asyncio_main());
+  state.SetItemsProcessed(state.iterations() * kWaiters);
+}
+
+namespace asio = bench::asio;
+
+asio::awaitable<void> asio_waiter(asio::steady_timer& event, int& remaining,
+                                  bench::AsioSignal& done) {
+  boost::system::error_code ec;
+  co_await event.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  if (--remaining == 0) done.set();
+}
+
+asio::awaitable<void> asio_main() {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer event(ex, asio::steady_timer::time_point::max());
+  bench::AsioSignal done(ex);
+  int remaining = kWaiters;
+  for (int i = 0; i < kWaiters; ++i)
+    asio::co_spawn(ex, asio_waiter(event, remaining, done), asio::detached);
+  co_await asio::post(ex, asio::use_awaitable);  // every waiter is parked
+  event.cancel();
+  co_await done.wait();
+}
+
+void BM_asio_timer_broadcast(benchmark::State& state) {
+  for (auto _ : state) {
+    asio::io_context ctx(1);
+    asio::co_spawn(ctx, asio_main(), asio::detached);
+    ctx.run();
+  }
+  state.SetItemsProcessed(state.iterations() * kWaiters);
+}
+
+}  // namespace
+
+BENCHMARK(BM_asyncio_event)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_asio_timer_broadcast)->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();

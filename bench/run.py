@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Runs every benchmark in a fresh process, next to its raw-Asio and CPython twins, and
+prints the ratios (how many times faster asyncio-cpp is; for memory, bytes per task).
+
+    python3 bench/run.py [--build build/release/bench] [--runs 3] [--python python3]
+
+Each figure is the first round in a fresh process (what a program pays once, page touches
+included); the median of --runs processes is kept.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+# (workload, binary, asyncio benchmark, raw-Asio benchmarks, python workload, target)
+WORKLOADS = [
+    ("spawn+await 200k tasks", "bench_spawn", "BM_asyncio_spawn_await", ["BM_asio_spawn_await"],
+     "spawn_await", ">= 1.0x Asio"),
+    ("100k tasks x sleep(0)", "bench_sleep0", "BM_asyncio_sleep0", ["BM_asio_post_yield"],
+     "sleep0", ">= 1.2x Asio"),
+    ("1M ping-pong via futures", "bench_pingpong", "BM_asyncio_pingpong_futures",
+     ["BM_asio_pingpong_channels_unbuffered", "BM_asio_pingpong_channels_buffered"],
+     "pingpong_futures", ">= 5x Asio"),
+    ("gather of 100k awaitables", "bench_gather", "BM_asyncio_gather",
+     ["BM_asio_parallel_group", "BM_asio_spawn_loop"], "gather_children",
+     ">= 1.0x Asio, >= 1.5x parallel_group"),
+    ("TaskGroup of 100k children", "bench_task_group", "BM_asyncio_task_group",
+     ["BM_asio_spawn_group"], "task_group", ">= 1.0x Asio"),
+    ("100k wait_for, no expiry", "bench_wait_for", "BM_asyncio_wait_for",
+     ["BM_asio_awaitable_or_timer"], "wait_for", ">= 1.0x Asio"),
+    ("Lock: 100 tasks, 1M acquisitions", "bench_lock", "BM_asyncio_lock",
+     ["BM_asio_channel_mutex"], "lock", ">= 5x Asio, >= 20x CPython"),
+    ("Semaphore(10), 200k tasks", "bench_semaphore", "BM_asyncio_semaphore",
+     ["BM_asio_channel_semaphore"], "semaphore", ">= 1.2x Asio, >= 5x CPython"),
+    ("Event waking 100k waiters", "bench_event", "BM_asyncio_event",
+     ["BM_asio_timer_broadcast"], "event", ">= 1.0x Asio, >= 20x CPython"),
+    ("Queue(1), 1M items", "bench_queue", "BM_asyncio_queue", ["BM_asio_channel"], "queue",
+     ">= 5x Asio, >= 20x CPython"),
+]
+MEMORY = ("1M sleeping tasks", "bench_sleeping_tasks", "BM_asyncio_sleeping_tasks",
+          "BM_asio_sleeping_tasks", "sleeping_tasks", "<= 900 bytes/task")
+
+
+def run_cpp(build, binary, name, counter=None):
+    out = subprocess.run(
+        [os.path.join(build, binary), f"--benchmark_filter=^{name}(/|$)",
+         "--benchmark_min_time=0", "--benchmark_format=json"],
+        check=True, capture_output=True, text=True).stdout
+    bench = json.loads(out)["benchmarks"][0]
+    if counter:
+        return bench[counter]
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[bench["time_unit"]]
+    return bench["real_time"] * scale
+
+
+def run_python(python, workload):
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = subprocess.run([python, os.path.join(here, "python", "workloads.py"), workload],
+                         check=True, capture_output=True, text=True).stdout
+    return float(out.strip())
+
+
+def median(f, runs):
+    return statistics.median(f() for _ in range(runs))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--build", default="build/release/bench")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--python", default="python3")
+    p.add_argument("--only", help="substring of a workload name")
+    args = p.parse_args()
+
+    print("| workload | asyncio-cpp | raw Asio | vs Asio | CPython | vs CPython | target |")
+    print("|---|---|---|---|---|---|---|")
+    for title, binary, ours, theirs, py, target in WORKLOADS:
+        if args.only and args.only not in title:
+            continue
+        t = median(lambda: run_cpp(args.build, binary, ours), args.runs)
+        asio = {n: median(lambda n=n: run_cpp(args.build, binary, n), args.runs) for n in theirs}
+        pyt = run_python(args.python, py)
+        asio_txt = ", ".join(f"{v * 1e3:.1f} ms" for v in asio.values())
+        ratio_txt = ", ".join(f"{v / t:.2f}x" for v in asio.values())
+        print(f"| {title} | {t * 1e3:.1f} ms | {asio_txt} | {ratio_txt} | {pyt * 1e3:.0f} ms | "
+              f"{pyt / t:.1f}x | {target} |", flush=True)
+    if not args.only or args.only in MEMORY[0]:
+        title, binary, ours, theirs, py, target = MEMORY
+        b = median(lambda: run_cpp(args.build, binary, ours, "bytes_per_task"), args.runs)
+        a = median(lambda: run_cpp(args.build, binary, theirs, "bytes_per_task"), args.runs)
+        pyb = run_python(args.python, py)
+        print(f"| {title} (resident bytes per task) | {b:.0f} | {a:.0f} | - | {pyb:.0f} | - | {target} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
