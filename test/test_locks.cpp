@@ -66,6 +66,10 @@ using asyncio::testing::now;
 
 namespace {
 
+using asyncio::testing::co_raises;
+using asyncio::testing::describe;
+using asyncio::testing::raises;
+
 /// `co_await x` compiles inside an asyncio coroutine (Python: `await x` raises no TypeError).
 template <typename T>
 concept co_awaitable = requires(
@@ -185,50 +189,6 @@ const std::regex& rgx_repr() {
 
 bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
-}
-
-std::string describe(const std::exception_ptr& e) {
-  return asyncio::detail::describe_exception(e);
-}
-
-/// `assertRaisesRegex(E, pattern, f)`: `f()` throws E whose what() matches `pattern`.
-template <typename E, typename F>
-::testing::AssertionResult raises(F&& f, const std::string& pattern = "") {
-  try {
-    f();
-  } catch (const E& e) {
-    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
-      return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "the message '" << e.what() << "' does not match /" << pattern << "/";
-  } catch (...) {
-    return ::testing::AssertionFailure() << "raised " << describe(std::current_exception());
-  }
-  return ::testing::AssertionFailure() << "did not raise";
-}
-
-/// `with self.assertRaises(E): await aw`, with the message matched against `pattern`.
-template <typename E, typename A>
-awaitable<::testing::AssertionResult> co_raises(A aw, std::string pattern = "") {
-  std::exception_ptr error;
-  try {
-    co_await std::move(aw);
-  } catch (...) {
-    error = std::current_exception();
-  }
-  if (!error) co_return ::testing::AssertionFailure() << "did not raise";
-  try {
-    std::rethrow_exception(error);
-  } catch (const E& e) {
-    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
-      co_return ::testing::AssertionSuccess();
-    }
-    co_return ::testing::AssertionFailure()
-        << "the message '" << e.what() << "' does not match /" << pattern << "/";
-  } catch (...) {
-  }
-  co_return ::testing::AssertionFailure() << "raised " << describe(error);
 }
 
 /// `self.assertTrue(t.done()); self.assertTrue(t.result())` and the like: the task finished

@@ -64,6 +64,9 @@ using asyncio::testing::now;
 // --- type contracts ------------------------------------------------------------------------
 
 namespace {
+
+using asyncio::testing::describe;
+using asyncio::testing::raises;
 struct VoidBody {
   awaitable<void> operator()(TaskGroup&) const;
 };
@@ -183,10 +186,6 @@ std::vector<std::exception_ptr> except_star(const ExceptionGroup& eg) {
   return match;
 }
 
-std::string describe(const std::exception_ptr& e) {
-  return asyncio::detail::describe_exception(e);
-}
-
 /// `with self.assertRaises(ExceptionGroup) as cm: await aw`: gives `cm.exception`, or
 /// nothing after recording a failure.
 template <typename X>
@@ -227,23 +226,6 @@ awaitable<::testing::AssertionResult> raises_async(X aw, std::string pattern = "
         << "the message '" << *message << "' does not match /" << pattern << "/";
   }
   co_return ::testing::AssertionSuccess();
-}
-
-/// `with self.assertRaisesRegex(E, pattern): f()`.
-template <typename E, typename F>
-::testing::AssertionResult raises(F&& f, const std::string& pattern = "") {
-  try {
-    f();
-  } catch (const E& e) {
-    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
-      return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "the message '" << e.what() << "' does not match /" << pattern << "/";
-  } catch (...) {
-    return ::testing::AssertionFailure() << "raised " << describe(std::current_exception());
-  }
-  return ::testing::AssertionFailure() << "did not raise";
 }
 
 /// Python's `repr(obj)`.

@@ -125,6 +125,9 @@ static_assert(has_set_exception<asyncio::Future<std::string>>);
 
 namespace {
 
+using asyncio::testing::describe;
+using asyncio::testing::raises;
+
 /// CPython's `self.loop`: a new loop, not running, on the virtual clock.
 std::unique_ptr<asyncio::EventLoop> loop() {
   return asyncio::new_event_loop({.virtual_time = true});
@@ -158,28 +161,6 @@ std::string re_escape(const std::string& s) {
     out += c;
   }
   return out;
-}
-
-std::string describe(const std::exception_ptr& e) {
-  return asyncio::detail::describe_exception(e);
-}
-
-/// `assertRaisesRegex(E, pattern, f)`: `f()` throws E whose what() matches `pattern`
-/// (std::regex_search, as Python's re.search).
-template <typename E, typename F>
-::testing::AssertionResult raises(F&& f, const std::string& pattern = "") {
-  try {
-    f();
-  } catch (const E& e) {
-    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
-      return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "the message '" << e.what() << "' does not match /" << pattern << "/";
-  } catch (...) {
-    return ::testing::AssertionFailure() << "raised " << describe(std::current_exception());
-  }
-  return ::testing::AssertionFailure() << "did not raise";
 }
 
 /// `f()` raises CancelledError whose message (Python: `exc.args`) is exactly `message`.

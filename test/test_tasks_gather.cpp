@@ -146,6 +146,9 @@ static_assert(!can_wait<awaitable<int>>);
 
 namespace {
 
+using asyncio::testing::describe;
+using asyncio::testing::raises;
+
 /// CPython's `self.loop` (and `new_test_loop()`): a new loop, not running, on virtual time.
 std::unique_ptr<asyncio::EventLoop> loop() {
   return asyncio::new_event_loop({.virtual_time = true});
@@ -156,10 +159,6 @@ std::unique_ptr<asyncio::EventLoop> loop() {
 /// longest chain in these tests (future -> child task -> gather -> done callback).
 void run_loop(asyncio::EventLoop& loop) {
   for (int i = 0; i < 3; ++i) run_briefly(loop);
-}
-
-std::string describe(const std::exception_ptr& e) {
-  return asyncio::detail::describe_exception(e);
 }
 
 /// `isinstance(exc, E)` for a stored exception.
@@ -173,23 +172,6 @@ bool holds(const std::exception_ptr& e) {
   } catch (...) {
     return false;
   }
-}
-
-/// `assertRaisesRegex(E, pattern, f)`: `f()` throws E whose what() matches `pattern`.
-template <typename E, typename F>
-::testing::AssertionResult raises(F&& f, const std::string& pattern = "") {
-  try {
-    f();
-  } catch (const E& e) {
-    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
-      return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "the message '" << e.what() << "' does not match /" << pattern << "/";
-  } catch (...) {
-    return ::testing::AssertionFailure() << "raised " << describe(std::current_exception());
-  }
-  return ::testing::AssertionFailure() << "did not raise";
 }
 
 /// `f()` raises CancelledError whose message is exactly `message`.

@@ -51,6 +51,10 @@ using asyncio::testing::now;
 // --- type contracts ------------------------------------------------------------------------
 
 namespace {
+
+using asyncio::testing::co_raises;
+using asyncio::testing::describe;
+using asyncio::testing::raises;
 auto int_body = []() -> awaitable<int> { co_return 1; };
 auto scoped_string_body = [](asyncio::Timeout&) -> awaitable<std::string> { co_return ""; };
 auto void_body = []() -> awaitable<void> { co_return; };
@@ -84,50 +88,6 @@ std::string repr(const T& obj) {
   std::ostringstream os;
   os << obj;
   return os.str();
-}
-
-std::string describe(const std::exception_ptr& e) {
-  return asyncio::detail::describe_exception(e);
-}
-
-/// `assertRaisesRegex(E, pattern, f)`: `f()` throws E whose what() matches `pattern`.
-template <typename E, typename F>
-::testing::AssertionResult raises(F&& f, const std::string& pattern = "") {
-  try {
-    f();
-  } catch (const E& e) {
-    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
-      return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "the message '" << e.what() << "' does not match /" << pattern << "/";
-  } catch (...) {
-    return ::testing::AssertionFailure() << "raised " << describe(std::current_exception());
-  }
-  return ::testing::AssertionFailure() << "did not raise";
-}
-
-/// `with self.assertRaises(E): await aw`, with the message matched against `pattern`.
-template <typename E, typename A>
-awaitable<::testing::AssertionResult> co_raises(A aw, std::string pattern = "") {
-  std::exception_ptr error;
-  try {
-    co_await std::move(aw);
-  } catch (...) {
-    error = std::current_exception();
-  }
-  if (!error) co_return ::testing::AssertionFailure() << "did not raise";
-  try {
-    std::rethrow_exception(error);
-  } catch (const E& e) {
-    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
-      co_return ::testing::AssertionSuccess();
-    }
-    co_return ::testing::AssertionFailure()
-        << "the message '" << e.what() << "' does not match /" << pattern << "/";
-  } catch (...) {
-  }
-  co_return ::testing::AssertionFailure() << "raised " << describe(error);
 }
 
 /// Python's `async with cm: await body()` on a scope the test owns (see the header): enter,

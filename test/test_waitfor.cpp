@@ -70,32 +70,8 @@ static_assert(!can_wait_for<std::string>);
 
 namespace {
 
-std::string describe(const std::exception_ptr& e) {
-  return asyncio::detail::describe_exception(e);
-}
-
-/// `with self.assertRaises(E): await aw`, with the message matched against `pattern`.
-template <typename E, typename A>
-awaitable<::testing::AssertionResult> co_raises(A aw, std::string pattern = "") {
-  std::exception_ptr error;
-  try {
-    co_await std::move(aw);
-  } catch (...) {
-    error = std::current_exception();
-  }
-  if (!error) co_return ::testing::AssertionFailure() << "did not raise";
-  try {
-    std::rethrow_exception(error);
-  } catch (const E& e) {
-    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
-      co_return ::testing::AssertionSuccess();
-    }
-    co_return ::testing::AssertionFailure()
-        << "the message '" << e.what() << "' does not match /" << pattern << "/";
-  } catch (...) {
-  }
-  co_return ::testing::AssertionFailure() << "raised " << describe(error);
-}
+using asyncio::testing::co_raises;
+using asyncio::testing::describe;
 
 // The following value can be used as a very small timeout:
 // it passes check "timeout > 0", but has almost

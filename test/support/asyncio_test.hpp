@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <exception>
+#include <regex>
 #include <string>
 
 namespace asyncio::testing {
@@ -38,6 +39,52 @@ inline awaitable<void> yield_briefly(int n = 1) {
 /// The loop's clock in seconds, for exact assertions under virtual time.
 inline double now() {
   return get_running_loop().time();
+}
+
+/// Python's repr of an exception: `ValueError('boom')`.
+inline std::string describe(const std::exception_ptr& e) {
+  return detail::describe_exception(e);
+}
+
+/// `assertRaisesRegex(E, pattern, f)`: `f()` throws E whose what() matches `pattern`
+/// (std::regex_search, as Python's re.search).
+template <typename E, typename F>
+::testing::AssertionResult raises(F&& f, const std::string& pattern = "") {
+  try {
+    f();
+  } catch (const E& e) {
+    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure()
+           << "the message '" << e.what() << "' does not match /" << pattern << "/";
+  } catch (...) {
+    return ::testing::AssertionFailure() << "raised " << describe(std::current_exception());
+  }
+  return ::testing::AssertionFailure() << "did not raise";
+}
+
+/// `with self.assertRaisesRegex(E, pattern): await aw`.
+template <typename E, typename A>
+awaitable<::testing::AssertionResult> co_raises(A aw, std::string pattern = "") {
+  std::exception_ptr error;
+  try {
+    co_await std::move(aw);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (!error) co_return ::testing::AssertionFailure() << "did not raise";
+  try {
+    std::rethrow_exception(error);
+  } catch (const E& e) {
+    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
+      co_return ::testing::AssertionSuccess();
+    }
+    co_return ::testing::AssertionFailure()
+        << "the message '" << e.what() << "' does not match /" << pattern << "/";
+  } catch (...) {
+  }
+  co_return ::testing::AssertionFailure() << "raised " << describe(error);
 }
 
 }  // namespace asyncio::testing
