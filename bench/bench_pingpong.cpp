@@ -71,8 +71,12 @@ void asio_pingpong(benchmark::State& state, std::size_t capacity) {
   state.SetItemsProcessed(state.iterations() * kRounds);
 }
 
-void BM_asio_pingpong_channels_unbuffered(benchmark::State& state) { asio_pingpong(state, 0); }
-void BM_asio_pingpong_channels_buffered(benchmark::State& state) { asio_pingpong(state, 1); }
+void BM_asio_pingpong_channels_unbuffered(benchmark::State& state) {
+  asio_pingpong(state, 0);
+}
+void BM_asio_pingpong_channels_buffered(benchmark::State& state) {
+  asio_pingpong(state, 1);
+}
 
 }  // namespace
 

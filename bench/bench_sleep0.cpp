@@ -9,7 +9,9 @@ namespace {
 
 constexpr int kTasks = 100'000;
 
-asyncio::awaitable<void> yield_once() { co_await asyncio::sleep(0); }
+asyncio::awaitable<void> yield_once() {
+  co_await asyncio::sleep(0);
+}
 
 asyncio::awaitable<void> asyncio_main(int n) {
   std::vector<asyncio::Task<void>> tasks;

@@ -5,9 +5,13 @@
 
 namespace {
 
-int task_count(benchmark::State& state) { return static_cast<int>(state.range(0)); }
+int task_count(benchmark::State& state) {
+  return static_cast<int>(state.range(0));
+}
 
-asyncio::awaitable<void> sleeper() { co_await asyncio::sleep(std::chrono::hours(1)); }
+asyncio::awaitable<void> sleeper() {
+  co_await asyncio::sleep(std::chrono::hours(1));
+}
 
 asyncio::awaitable<void> asyncio_main(int n, double& bytes_per_task) {
   std::vector<asyncio::Task<void>> tasks;

@@ -9,7 +9,9 @@ namespace {
 
 constexpr int kTasks = 200'000;
 
-asyncio::awaitable<int> trivial(int i) { co_return i; }
+asyncio::awaitable<int> trivial(int i) {
+  co_return i;
+}
 
 asyncio::awaitable<long> asyncio_main(int n) {
   std::vector<asyncio::Task<int>> tasks;

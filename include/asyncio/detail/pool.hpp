@@ -36,7 +36,7 @@ class Pool {
         --l.count[c];
         return b;
       }
-      return ::operator new(c * kGranule);
+      return ::operator new(c* kGranule);
     }
 #endif
     return ::operator new(size);
