@@ -29,6 +29,13 @@ inline long resident_bytes() {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
+/// Runs a raw-Asio coroutine to completion on a fresh single-threaded io_context.
+inline void run_asio(asio::awaitable<void> main) {
+  asio::io_context ctx(1);
+  asio::co_spawn(ctx, std::move(main), asio::detached);
+  ctx.run();
+}
+
 /// A one-shot signal for raw Asio: awaiting it parks the coroutine on a timer that
 /// `set()` cancels (the usual raw-Asio "event").
 class AsioSignal {

@@ -50,9 +50,7 @@ asio::awaitable<void> asio_main() {
 
 void BM_asio_timer_broadcast(benchmark::State& state) {
   for (auto _ : state) {
-    asio::io_context ctx(1);
-    asio::co_spawn(ctx, asio_main(), asio::detached);
-    ctx.run();
+    bench::run_asio(asio_main());
   }
   state.SetItemsProcessed(state.iterations() * kWaiters);
 }

@@ -48,10 +48,8 @@ asio::awaitable<void> asio_group_main(int n, long& out) {
 
 void BM_asio_parallel_group(benchmark::State& state) {
   for (auto _ : state) {
-    asio::io_context ctx(1);
     long sum = 0;
-    asio::co_spawn(ctx, asio_group_main(kChildren, sum), asio::detached);
-    ctx.run();
+    bench::run_asio(asio_group_main(kChildren, sum));
     benchmark::DoNotOptimize(sum);
   }
   state.SetItemsProcessed(state.iterations() * kChildren);
@@ -76,10 +74,8 @@ asio::awaitable<void> asio_spawn_main(int n, long& out) {
 
 void BM_asio_spawn_loop(benchmark::State& state) {
   for (auto _ : state) {
-    asio::io_context ctx(1);
     long sum = 0;
-    asio::co_spawn(ctx, asio_spawn_main(kChildren, sum), asio::detached);
-    ctx.run();
+    bench::run_asio(asio_spawn_main(kChildren, sum));
     benchmark::DoNotOptimize(sum);
   }
   state.SetItemsProcessed(state.iterations() * kChildren);

@@ -43,9 +43,7 @@ bench::asio::awaitable<void> asio_main(int n) {
 
 void BM_asio_post_yield(benchmark::State& state) {
   for (auto _ : state) {
-    bench::asio::io_context ctx(1);
-    bench::asio::co_spawn(ctx, asio_main(kTasks), bench::asio::detached);
-    ctx.run();
+    bench::run_asio(asio_main(kTasks));
   }
   state.SetItemsProcessed(state.iterations() * kTasks);
 }

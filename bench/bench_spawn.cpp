@@ -48,10 +48,8 @@ bench::asio::awaitable<void> asio_main(int n, long& out) {
 
 void BM_asio_spawn_await(benchmark::State& state) {
   for (auto _ : state) {
-    bench::asio::io_context ctx(1);
     long sum = 0;
-    bench::asio::co_spawn(ctx, asio_main(kTasks, sum), bench::asio::detached);
-    ctx.run();
+    bench::run_asio(asio_main(kTasks, sum));
     benchmark::DoNotOptimize(sum);
   }
   state.SetItemsProcessed(state.iterations() * kTasks);

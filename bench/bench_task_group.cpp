@@ -39,9 +39,7 @@ asio::awaitable<void> asio_main(int n) {
 
 void BM_asio_spawn_group(benchmark::State& state) {
   for (auto _ : state) {
-    asio::io_context ctx(1);
-    asio::co_spawn(ctx, asio_main(kChildren), asio::detached);
-    ctx.run();
+    bench::run_asio(asio_main(kChildren));
   }
   state.SetItemsProcessed(state.iterations() * kChildren);
 }

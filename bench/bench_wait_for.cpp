@@ -46,10 +46,8 @@ asio::awaitable<void> asio_main(int n, long& out) {
 
 void BM_asio_awaitable_or_timer(benchmark::State& state) {
   for (auto _ : state) {
-    asio::io_context ctx(1);
     long sum = 0;
-    asio::co_spawn(ctx, asio_main(kCalls, sum), asio::detached);
-    ctx.run();
+    bench::run_asio(asio_main(kCalls, sum));
     benchmark::DoNotOptimize(sum);
   }
   state.SetItemsProcessed(state.iterations() * kCalls);
