@@ -1041,3 +1041,16 @@ TEST(QueueCppTests, ReprOfEachQueueClass) {
   EXPECT_EQ(repr(lifo), "<LifoQueue maxsize=0 shutdown>");
   EXPECT_EQ(repr(prio), "<PriorityQueue maxsize=0 shutdown>");
 }
+
+// is_shutdown() reports shutdown(), immediate or not, and nothing before it.
+TEST(QueueCppTests, IsShutdownReportsShutdown) {
+  asyncio::Queue<int> q;
+  EXPECT_FALSE(q.is_shutdown());
+  q.shutdown();
+  EXPECT_TRUE(q.is_shutdown());
+  asyncio::LifoQueue<int> l;
+  l.put_nowait(1);
+  l.shutdown(true);
+  EXPECT_TRUE(l.is_shutdown());
+  EXPECT_TRUE(l.empty());
+}
