@@ -5,7 +5,8 @@ prints the ratios (how many times faster asyncio-cpp is; for memory, bytes per t
     python3 bench/run.py [--build build/release/bench] [--runs 3] [--python python3]
 
 Each figure is the first round in a fresh process (what a program pays once, page touches
-included); the median of --runs processes is kept.
+included); the median of --runs processes is kept. The three programs of a workload take
+turns, and a ratio is the median of the ratios within each turn.
 """
 import argparse
 import json
@@ -79,13 +80,23 @@ def main():
     for title, binary, ours, theirs, py, target in WORKLOADS:
         if args.only and args.only not in title:
             continue
-        t = median(lambda: run_cpp(args.build, binary, ours), args.runs)
-        asio = {n: median(lambda n=n: run_cpp(args.build, binary, n), args.runs) for n in theirs}
-        pyt = run_python(args.python, py)
-        asio_txt = ", ".join(f"{v * 1e3:.1f} ms" for v in asio.values())
-        ratio_txt = ", ".join(f"{v / t:.2f}x" for v in asio.values())
+        # Rounds interleave the three programs, and each ratio is the median of per-round
+        # ratios, so that a machine whose speed drifts during the run skews no ratio.
+        rounds = []
+        for _ in range(args.runs):
+            t = run_cpp(args.build, binary, ours)
+            asio = [run_cpp(args.build, binary, n) for n in theirs]
+            pyt = run_python(args.python, py)
+            rounds.append((t, asio, pyt))
+        t = statistics.median(r[0] for r in rounds)
+        asio = [statistics.median(r[1][i] for r in rounds) for i in range(len(theirs))]
+        pyt = statistics.median(r[2] for r in rounds)
+        ratios = [statistics.median(r[1][i] / r[0] for r in rounds) for i in range(len(theirs))]
+        py_ratio = statistics.median(r[2] / r[0] for r in rounds)
+        asio_txt = ", ".join(f"{v * 1e3:.1f} ms" for v in asio)
+        ratio_txt = ", ".join(f"{v:.2f}x" for v in ratios)
         print(f"| {title} | {t * 1e3:.1f} ms | {asio_txt} | {ratio_txt} | {pyt * 1e3:.0f} ms | "
-              f"{pyt / t:.1f}x | {target} |", flush=True)
+              f"{py_ratio:.1f}x | {target} |", flush=True)
     if not args.only or args.only in MEMORY[0]:
         title, binary, ours, theirs, py, target = MEMORY
         b = median(lambda: run_cpp(args.build, binary, ours, "bytes_per_task"), args.runs)

@@ -26,7 +26,7 @@ bool is_operation_aborted(const std::exception_ptr& e) {
 }
 }  // namespace
 
-TaskCore::TaskCore(EventLoop& loop, std::string name)
+TaskCore::TaskCore(EventLoop& loop, std::string&& name)
     : FutureCore(loop), name_(std::move(name)), id_(task_counter.fetch_add(1) + 1) {
   // Python: Task.__init__ registers the task and schedules its first step.
   TaskListNode& head = LoopInternals::tasks(loop);

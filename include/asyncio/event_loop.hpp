@@ -68,7 +68,10 @@ struct Callback final : CallbackBase {
 
 /// Converts a delay to the loop clock's nanoseconds. NaN is a `ValueError` (Python 3.13);
 /// infinity and overflow saturate ("never").
-std::int64_t delay_to_ns(double seconds);
+std::int64_t delay_to_ns_slow(double seconds);
+inline std::int64_t delay_to_ns(double seconds) {
+  return seconds == 0.0 ? 0 : delay_to_ns_slow(seconds);  // sleep(0) is the common yield
+}
 
 template <typename Rep, typename Period>
 std::int64_t delay_to_ns(std::chrono::duration<Rep, Period> d) {

@@ -40,7 +40,7 @@ entry_point task_entry(TaskState<T>* state, awaitable<T> body);
 template <typename T>
 class TaskState final : public TaskCore {
  public:
-  TaskState(EventLoop& loop, std::string name, awaitable<T> body)
+  TaskState(EventLoop& loop, std::string&& name, awaitable<T> body)
       : TaskCore(loop, std::move(name)), entry_(task_entry<T>(this, std::move(body))) {}
 
   decltype(auto) result() {

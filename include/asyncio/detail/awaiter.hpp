@@ -19,6 +19,7 @@
 
 #include <coroutine>
 #include <exception>
+#include <new>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -99,22 +100,62 @@ decltype(auto) waiter_arg(Op&& op) noexcept {
 /// (and clearing touches the task's cancellation state, a cache miss per hop).
 template <typename Executor>
 class SuspendedThread : public boost::asio::detail::awaitable_thread<Executor> {
- public:
-  explicit SuspendedThread(boost::asio::detail::awaitable_thread<Executor>* t) noexcept
-      : boost::asio::detail::awaitable_thread<Executor>(std::move(*t)) {}
-  SuspendedThread(SuspendedThread&&) noexcept = default;
+  using base = boost::asio::detail::awaitable_thread<Executor>;
 
+ public:
+  explicit SuspendedThread(base* t) noexcept : base(std::move(*t)) {}
+
+  bool empty() const noexcept { return !this->bottom_of_stack_.valid(); }
   void resume(boost::asio::detail::awaitable_frame_base<Executor>* top) {
     top->attach_thread(this);
     this->pump();
   }
 };
 
+/// Raw storage for a SuspendedThread that is only destroyed when it still owns a stack.
+/// A hop moves the stack pointer twice (into the waiter, back onto the C++ stack to pump
+/// it); after the move the source is empty, and Asio's out-of-line destructor would only
+/// find that out. Skipping it keeps the hop free of calls.
+template <typename Executor>
+class ThreadSlot {
+  using thread_type = SuspendedThread<Executor>;
+
+ public:
+  ThreadSlot() noexcept {}
+  ThreadSlot(const ThreadSlot&) = delete;
+  ThreadSlot& operator=(const ThreadSlot&) = delete;
+  ~ThreadSlot() { reset(); }
+
+  bool holds() const noexcept { return holds_; }
+  /// Takes the stack of `t` (its source is left empty).
+  void take(boost::asio::detail::awaitable_thread<Executor>* t) noexcept {
+    ::new (static_cast<void*>(&thread_)) thread_type(t);
+    holds_ = true;
+  }
+  thread_type* get() noexcept { return &thread_; }
+  /// Drops the held thread; if it still owns a stack, Asio unwinds the stack through its
+  /// executor. The thread is moved out first: unwinding may destroy the frame this slot
+  /// lives in.
+  void reset() noexcept {
+    if (holds_) {
+      holds_ = false;
+      if (!thread_.empty()) thread_type doomed(&thread_);
+    }
+  }
+  /// Forgets the (now empty) thread without running its destructor.
+  void release_empty() noexcept { holds_ = false; }
+
+ private:
+  union {
+    thread_type thread_;
+  };
+  bool holds_ = false;
+};
+
 /// The waiter behind `co_await op` in an Asio coroutine: lives in the coroutine frame.
 template <typename W, typename Executor>
 class AsioAwaiter : public W {
   using frame_type = boost::asio::detail::awaitable_frame_base<Executor>;
-  using thread_type = SuspendedThread<Executor>;
 
  public:
   template <typename Op>
@@ -130,37 +171,49 @@ class AsioAwaiter : public W {
   }
 
   void await_suspend(std::coroutine_handle<>) {
-    // Asio requires the thread to be detached only after the coroutine has suspended.
-    frame_->after_suspend(
-        [](void* p) {
-          auto* self = static_cast<AsioAwaiter*>(p);
-          self->thread_.emplace(self->frame_->detach_thread());
-          EventLoop& loop = *running_loop;
-          self->W::suspend(loop, LoopInternals::current_task(loop));
-        },
-        this);
+    // The loop is single-threaded and nothing can resume this coroutine before control
+    // returns to it, so the thread is detached here rather than through Asio's
+    // after_suspend hook (which exists for multi-threaded executors). The waiter is parked
+    // first: if that throws, the coroutine still owns its thread and gets the exception.
+    EventLoop& loop = *running_loop;
+    W::suspend(loop, LoopInternals::current_task(loop));
+    thread_.take(frame_->detach_thread());  // pump() sees an empty thread and returns
   }
 
   decltype(auto) await_resume() { return W::resume(); }
 
  private:
+  using thread_type = SuspendedThread<Executor>;
+
   static void run(ReadyNode* n, ReadyNode::Action a) {
     auto* self = static_cast<AsioAwaiter*>(n);
-    if (a == ReadyNode::Action::run) {
-      unpark(self);
-      if (rewait(self)) return;
+    if (a == ReadyNode::Action::discard) {
+      self->thread_.reset();  // Asio unwinds the coroutine
+      return;
     }
-    // Move the thread out first: resuming may destroy this frame, and with it `self`.
-    thread_type thread(std::move(*self->thread_));
+    unpark(self);
+    if (rewait(self)) return;
+    // Move the thread onto this stack first: resuming destroys this frame, and `self`.
+    union Local {
+      Local() noexcept {}
+      ~Local() {}
+      thread_type thread;
+    } local;
+    ::new (static_cast<void*>(&local.thread)) thread_type(self->thread_.get());
+    self->thread_.release_empty();
     frame_type* top = self->frame_;
-    self->thread_.reset();
-    if (a == ReadyNode::Action::discard) return;  // ~thread unwinds the coroutine
+    struct Finally {
+      thread_type& t;
+      ~Finally() {
+        if (!t.empty()) t.~thread_type();  // only when pump() unwound by an exception
+      }
+    } finally{local.thread};
     StepScope step(*running_loop, self->task);
-    thread.resume(top);
+    local.thread.resume(top);
   }
 
   frame_type* frame_;
-  std::optional<thread_type> thread_;
+  ThreadSlot<Executor> thread_;
 };
 
 /// Holds the operation for a HandlerWaiter (a base, so it is built before the waiter).

@@ -125,7 +125,9 @@ class WaitList {
 class CompactString {
  public:
   CompactString() = default;
-  explicit CompactString(std::string s)
+  // By reference: a task's name passes through several layers, and the usual empty one
+  // should cost no string move on the way.
+  explicit CompactString(std::string&& s)
       : s_(s.empty() ? nullptr : std::make_unique<std::string>(std::move(s))) {}
   CompactString& operator=(std::string s) {
     s_ = s.empty() ? nullptr : std::make_unique<std::string>(std::move(s));

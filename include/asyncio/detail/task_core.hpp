@@ -16,7 +16,7 @@ namespace asyncio::detail {
 /// asyncio primitive or from an Asio completion, is a step of this task on the ready queue.
 class TaskCore : public FutureCore, public TaskListNode, public ReadyNode {
  public:
-  TaskCore(EventLoop& loop, std::string name);
+  TaskCore(EventLoop& loop, std::string&& name);
   ~TaskCore() override;
 
   /// Python: `Task.cancel(msg)`.
