@@ -2,18 +2,102 @@
 
 namespace asyncio::detail {
 
-Pool::Lists::~Lists() {
-  for (std::size_t c = 0; c < kClasses; ++c) {
-    while (Block* b = head[c]) {
-      head[c] = b->next;
-      ::operator delete(b);
+namespace {
+thread_local bool lists_gone = false;  // this thread's Lists has been destroyed
+}  // namespace
+
+SlabPool::Lists::~Lists() {
+  tl_lists = nullptr;
+  lists_gone = true;
+  // Hand every slab over to whoever frees its last block (or free it now).
+  for (Slab* s = all; s;) {
+    Slab* next = s->next_all;
+    s->owner.store(nullptr, std::memory_order_relaxed);
+    // Read before publishing: once the balance can reach zero, another thread may free s.
+    const std::int64_t live = s->live;
+    if (s->balance.fetch_add(live, std::memory_order_acq_rel) + live == 0) {
+      s->~Slab();
+      ::operator delete(s, std::align_val_t(kSlabSize));
     }
+    s = next;
   }
 }
 
-Pool::Lists& Pool::lists() noexcept {
-  static thread_local Lists lists;
-  return lists;
+void* SlabPool::allocate_slow(std::size_t c) {
+  Lists* l = tl_lists;
+  if (!l && !lists_gone) {
+    static thread_local Lists lists;
+    l = tl_lists = &lists;
+  }
+  if (!l) {
+    // The thread is exiting: a slab of one block, owned by nobody, freed with that block.
+    auto* s = new (::operator new(kSlabSize, std::align_val_t(kSlabSize)))
+        Slab(nullptr, static_cast<std::uint16_t>(c));
+    void* p = s->bump;
+    s->live = 1;
+    s->balance.store(1, std::memory_order_relaxed);
+    return p;
+  }
+  Slab* s = l->partial[c];
+  if (s) {
+    l->partial[c] = s->next_partial;
+    if (s->next_partial) s->next_partial->prev_partial = nullptr;
+    s->next_partial = nullptr;
+    s->in_partial = false;
+  } else {
+    s = new (::operator new(kSlabSize, std::align_val_t(kSlabSize)))
+        Slab(l, static_cast<std::uint16_t>(c));
+    s->next_all = l->all;
+    if (l->all) l->all->prev_all = s;
+    l->all = s;
+    ++l->count;
+  }
+  l->current[c] = s;
+  return allocate(c * kGranule);  // cannot fail now: s has a free block or room
+}
+
+void SlabPool::freed_in_other_slab(Lists* l, Slab* s) noexcept {
+  if (s->live + s->balance.load(std::memory_order_acquire) == 0) {
+    // Every block is back: return the slab.
+    if (s->in_partial) {
+      if (s->prev_partial) {
+        s->prev_partial->next_partial = s->next_partial;
+      } else {
+        l->partial[s->cls] = s->next_partial;
+      }
+      if (s->next_partial) s->next_partial->prev_partial = s->prev_partial;
+    }
+    if (s->prev_all) {
+      s->prev_all->next_all = s->next_all;
+    } else {
+      l->all = s->next_all;
+    }
+    if (s->next_all) s->next_all->prev_all = s->prev_all;
+    --l->count;
+    s->~Slab();
+    ::operator delete(s, std::align_val_t(kSlabSize));
+    return;
+  }
+  if (!s->in_partial) {
+    s->in_partial = true;
+    s->prev_partial = nullptr;
+    s->next_partial = l->partial[s->cls];
+    if (s->next_partial) s->next_partial->prev_partial = s;
+    l->partial[s->cls] = s;
+  }
+}
+
+void SlabPool::deallocate_remote(Slab* s) noexcept {
+  // While the owner lives the balance stays negative; after it left, the last block back
+  // brings it to zero.
+  if (s->balance.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    s->~Slab();
+    ::operator delete(s, std::align_val_t(kSlabSize));
+  }
+}
+
+std::size_t SlabPool::slabs_held() noexcept {
+  return tl_lists ? tl_lists->count : 0;
 }
 
 }  // namespace asyncio::detail
