@@ -60,6 +60,8 @@ class TaskState final : public TaskCore {
     asio::cancellation_slot slot = cancel_signal_.slot();
     asio::detail::awaitable_thread<asio::any_io_executor> thread(std::move(entry_), ex, slot,
                                                                  asio::cancellation_state(slot));
+    // Cancellation is delivered by the task, not by Asio's sticky "cancelled" state.
+    thread.throw_if_cancelled(false);
     thread.launch();
   }
   void drop_coroutine() noexcept override { entry_point dropped(std::move(entry_)); }
@@ -88,8 +90,6 @@ struct AbandonGuard {
 template <typename T>
 entry_point task_entry(TaskState<T>* state, awaitable<T> body) {
   AbandonGuard guard{state};
-  // Cancellation is delivered by the task, not by Asio's sticky "cancelled" state.
-  co_await boost::asio::this_coro::throw_if_cancelled(false);
   try {
     if constexpr (std::is_void_v<T>) {
       co_await std::move(body);
