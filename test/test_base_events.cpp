@@ -823,6 +823,30 @@ TEST(EventLoopCppTests, StopFinishesTheCurrentBatch) {
   loop->close();
 }
 
+// Python: a timer due now (call_later(0)) joins the ready queue at the next iteration,
+// behind what the current one scheduled. The loop runs batches back to back and checks
+// timers at each boundary with a coarse clock first; in real time the order must still be
+// Python's. (No sleeping: the timers are due when scheduled.)
+TEST(EventLoopCppTests, TimerDueNowRunsAtTheNextIterationInRealTime) {
+  auto loop = asyncio::new_event_loop();  // real time
+  std::vector<std::string> order;
+  std::function<void(int)> chain = [&](int n) {
+    order.push_back("c" + std::to_string(n));
+    if (n < 5) loop->call_soon(chain, n + 1);
+    if (n == 5) loop->stop();
+  };
+  loop->call_later(3600.0, [] {});  // a far timer is pending all along
+  loop->call_soon([&] {
+    loop->call_soon(chain, 0);
+    loop->call_later(0, [&order] { order.push_back("timer"); });
+    loop->call_later(0.0, [&order] { order.push_back("timer2"); });
+  });
+  loop->run_forever();  // one run: the batches follow each other without a stop between
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"c0", "timer", "timer2", "c1", "c2", "c3", "c4", "c5"}));
+  loop->close();
+}
+
 TEST(EventLoopCppTests, IsRunningAndGetRunningLoopInsideCallbacks) {
   auto loop = new_test_loop();
   EXPECT_FALSE(loop->is_running());
