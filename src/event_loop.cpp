@@ -42,13 +42,10 @@ constexpr std::int64_t kMaxWaitNs = 3600LL * 1'000'000'000LL;
 // or -1 where there is no such clock (then only the precise one is used).
 std::int64_t coarse_clock_slack_ns() noexcept {
 #ifdef CLOCK_MONOTONIC_COARSE
-  static const std::int64_t slack = [] {
-    timespec res{};
-    if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0) return std::int64_t{-1};
-    const std::int64_t tick = res.tv_sec * 1'000'000'000LL + res.tv_nsec;
-    return tick > 0 && tick <= 50'000'000 ? 2 * tick : std::int64_t{-1};
-  }();
-  return slack;
+  timespec res{};
+  if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0) return -1;
+  const std::int64_t tick = res.tv_sec * 1'000'000'000LL + res.tv_nsec;
+  return tick > 0 && tick <= 50'000'000 ? 2 * tick : -1;
 #else
   return -1;
 #endif
@@ -147,6 +144,7 @@ double TimerHandle::when() const noexcept {
 EventLoop::EventLoop(RunOptions options)
     : impl_(std::make_unique<Impl>()),
       id_(next_loop_id.fetch_add(1)),
+      coarse_slack_ns_(coarse_clock_slack_ns()),
       virtual_time_(options.virtual_time),
       debug_(options.debug) {
   tasks_.prev_task = tasks_.next_task = &tasks_;
@@ -370,19 +368,20 @@ void EventLoop::poll_io() {
 // Whether the next batch can start at once: as Python's next iteration would, when it
 // would poll no I/O (budget), move no timer (none due), and stop() was not called. The
 // order of callbacks is the same; only the round trip through run_forever is saved.
-bool EventLoop::can_continue_batch() const noexcept {
+inline bool EventLoop::can_continue_batch() const noexcept {
   if (stopping_ || ready_.empty() || since_poll_ >= kPollBudget) return false;
   if (inbox_pending_.load(std::memory_order_relaxed)) return false;
-  if (timers_.empty()) return true;
+  return timers_.empty() || !next_timer_due();
+}
+
+bool EventLoop::next_timer_due() const noexcept {
   const std::int64_t next = timers_.top()->when;
-  if (virtual_time_) return next > virtual_now_.load(std::memory_order_relaxed);
+  if (virtual_time_) return next <= virtual_now_.load(std::memory_order_relaxed);
   // Reading the clock costs about as much as a hop, and a program nearly always has some
   // timer pending. A coarse clock, at most one tick behind, first rules out the usual case:
   // a timer that is not close to due. The answer is the same as the precise clock's.
-  if (const std::int64_t slack = coarse_clock_slack_ns(); slack >= 0) {
-    if (coarse_clock_ns() + slack < next) return true;
-  }
-  return next > now_ns();
+  if (coarse_slack_ns_ >= 0 && coarse_clock_ns() + coarse_slack_ns_ < next) return false;
+  return next <= now_ns();
 }
 
 void EventLoop::run_ready_batch() {

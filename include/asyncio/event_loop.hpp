@@ -337,6 +337,7 @@ class EventLoop {
   void poll_io();
   void run_ready_batch();
   bool can_continue_batch() const noexcept;
+  bool next_timer_due() const noexcept;
   void teardown();
 
   struct Impl;
@@ -353,6 +354,7 @@ class EventLoop {
   std::thread::id thread_id_;
   std::uint32_t id_;
   std::uint32_t since_poll_ = 0;
+  std::int64_t coarse_slack_ns_;  // see next_timer_due(); -1: no coarse clock
   bool virtual_time_;
   bool debug_;
   bool running_ = false;
