@@ -126,7 +126,6 @@ class ThreadSlot {
   ThreadSlot& operator=(const ThreadSlot&) = delete;
   ~ThreadSlot() { reset(); }
 
-  bool holds() const noexcept { return holds_; }
   /// Takes the stack of `t` (its source is left empty).
   void take(boost::asio::detail::awaitable_thread<Executor>* t) noexcept {
     ::new (static_cast<void*>(&thread_)) thread_type(t);
@@ -183,8 +182,6 @@ class AsioAwaiter : public W {
   decltype(auto) await_resume() { return W::resume(); }
 
  private:
-  using thread_type = SuspendedThread<Executor>;
-
   static void run(ReadyNode* n, ReadyNode::Action a) {
     auto* self = static_cast<AsioAwaiter*>(n);
     if (a == ReadyNode::Action::discard) {
@@ -194,22 +191,13 @@ class AsioAwaiter : public W {
     unpark(self);
     if (rewait(self)) return;
     // Move the thread onto this stack first: resuming destroys this frame, and `self`.
-    union Local {
-      Local() noexcept {}
-      ~Local() {}
-      thread_type thread;
-    } local;
-    ::new (static_cast<void*>(&local.thread)) thread_type(self->thread_.get());
+    // After pump() the local slot is empty unless an exception unwound it.
+    ThreadSlot<Executor> local;
+    local.take(self->thread_.get());
     self->thread_.release_empty();
     frame_type* top = self->frame_;
-    struct Finally {
-      thread_type& t;
-      ~Finally() {
-        if (!t.empty()) t.~thread_type();  // only when pump() unwound by an exception
-      }
-    } finally{local.thread};
     StepScope step(*running_loop, self->task);
-    local.thread.resume(top);
+    local.get()->resume(top);
   }
 
   frame_type* frame_;
