@@ -5,8 +5,9 @@
 // Spawning 100k tasks means 100k task states: through malloc each costs a call that does
 // real work, a 16-byte header and, at the end, frees that coalesce chunk by chunk. Here a
 // thread carves blocks out of 64 KiB slabs, one size class per slab, and recycles them on
-// a free list kept in the slab. A slab whose blocks are all back is returned at once, so
-// a burst of a million tasks gives its memory back afterwards.
+// a free list kept in the slab. A slab whose blocks are all back is returned at once (only
+// the one slab each size class allocates from is kept), so a burst of a million tasks gives
+// its memory back afterwards.
 //
 // Threads: each thread allocates from its own slabs. A block freed on another thread (a
 // handle dropped after its loop's thread ended, say) is only counted, not reused; the slab
