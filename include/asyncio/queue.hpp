@@ -84,15 +84,17 @@ struct QueueGetWaiter : PrimitiveWaiter {
     return true;
   }
   result_type resume() {
-    if (cancelled) {
-      const bool was_woken = woken();
-      leave();
-      // Woken by put_nowait() but cancelled before taking the item: pass it on.
-      if (was_woken && !q->empty()) q->wake_next_getter();
-      throw cancelled_error();
-    }
+    if (cancelled) [[unlikely]]
+      resume_cancelled();
     leave();
     return q->get_nowait();
+  }
+  [[noreturn]] void resume_cancelled() {
+    const bool was_woken = woken();
+    leave();
+    // Woken by put_nowait() but cancelled before taking the item: pass it on.
+    if (was_woken && !q->empty()) q->wake_next_getter();
+    throw cancelled_error();
   }
   Q* q;
 };
@@ -120,14 +122,16 @@ struct QueuePutWaiter : PrimitiveWaiter {
     return true;
   }
   void resume() {
-    if (cancelled) {
-      const bool was_woken = woken();
-      leave();
-      if (was_woken && !q->full()) q->wake_next_putter();
-      throw cancelled_error();
-    }
+    if (cancelled) [[unlikely]]
+      resume_cancelled();
     leave();
     q->put_nowait(std::move(item));
+  }
+  [[noreturn]] void resume_cancelled() {
+    const bool was_woken = woken();
+    leave();
+    if (was_woken && !q->full()) q->wake_next_putter();
+    throw cancelled_error();
   }
   Q* q;
   typename Q::value_type item;
