@@ -12,30 +12,11 @@ void report_release_error(std::exception_ptr e) noexcept {
   }
 }
 
-// Python: Lock.acquire. Free and nobody (still) waiting: take it without yielding.
-bool LockAcquireWaiter::ready() noexcept {
-  if (lock->locked_) return false;
-  for (Waiter* w = lock->waiters_.front(); w; w = w->wnext) {
-    if (static_cast<PrimitiveWaiter*>(w)->status != Status::cancelled) return false;
-  }
-  lock->locked_ = true;
-  return true;
-}
-
-void LockAcquireWaiter::suspend(EventLoop& loop, TaskCore* task) noexcept {
-  enqueue(lock->waiters_, loop, task);
-}
-
-bool LockAcquireWaiter::resume() {
-  if (status == Status::idle) return true;  // taken in ready()
+void LockAcquireWaiter::resume_cancelled() {
   leave();
-  if (cancelled) {
-    // Keep the invariant: if the lock is free, the first waiter will run.
-    if (!lock->locked_) lock->wake_up_first();
-    throw cancelled_error();
-  }
-  lock->locked_ = true;
-  return true;
+  // Keep the invariant: if the lock is free, the first waiter will run.
+  if (!lock->locked_) lock->wake_up_first();
+  throw cancelled_error();
 }
 
 }  // namespace detail

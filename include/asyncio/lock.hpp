@@ -16,9 +16,10 @@ struct LockAcquireWaiter : PrimitiveWaiter {
   };
   using result_type = bool;
   explicit LockAcquireWaiter(const params& p) noexcept : lock(p.lock) {}
-  bool ready() noexcept;
-  void suspend(EventLoop& loop, TaskCore* task) noexcept;
-  bool resume();
+  inline bool ready() noexcept;  // below Lock: they are on every hop, so inline
+  inline void suspend(EventLoop& loop, TaskCore* task) noexcept;
+  inline bool resume();
+  [[noreturn]] void resume_cancelled();
   Lock& primitive() const noexcept { return *lock; }
   Lock* lock;
 };
@@ -75,5 +76,32 @@ class Lock {
   detail::WaitList waiters_;
   bool locked_ = false;
 };
+
+namespace detail {
+
+// Python: Lock.acquire. Free and nobody (still) waiting: take it without yielding.
+bool LockAcquireWaiter::ready() noexcept {
+  if (lock->locked_) return false;
+  for (Waiter* w = lock->waiters_.front(); w; w = w->wnext) {
+    if (static_cast<PrimitiveWaiter*>(w)->status != Status::cancelled) return false;
+  }
+  lock->locked_ = true;
+  return true;
+}
+
+void LockAcquireWaiter::suspend(EventLoop& loop, TaskCore* task) noexcept {
+  enqueue(lock->waiters_, loop, task);
+}
+
+bool LockAcquireWaiter::resume() {
+  if (status == Status::idle) return true;  // taken in ready()
+  if (cancelled) [[unlikely]]
+    resume_cancelled();
+  leave();
+  lock->locked_ = true;
+  return true;
+}
+
+}  // namespace detail
 
 }  // namespace asyncio
