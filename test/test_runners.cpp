@@ -69,24 +69,6 @@ struct ZeroDivisionError : std::runtime_error {
   ZeroDivisionError() : std::runtime_error("division by zero") {}
 };
 
-/// Python's assertRaisesRegex: `f()` throws E whose what() matches `pattern` (re.search).
-template <typename E, typename F>
-::testing::AssertionResult raises_regex(F&& f, const std::string& pattern) {
-  try {
-    f();
-  } catch (const E& e) {
-    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
-      return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "message \"" << e.what() << "\" does not match \"" << pattern << "\"";
-  } catch (...) {
-    return ::testing::AssertionFailure()
-           << "raised " << asyncio::detail::describe_exception(std::current_exception());
-  }
-  return ::testing::AssertionFailure() << "nothing was raised";
-}
-
 /// Python's `loop.is_closed()` on a loop that `runner.get_loop()` returned before the runner
 /// was closed. `probe` is a future of that loop: through it the check cannot touch a loop the
 /// runner has destroyed.
@@ -160,7 +142,8 @@ TEST(RunTests, test_asyncio_run_return) {
 }
 
 TEST(RunTests, test_asyncio_run_raises) {
-  EXPECT_TRUE(raises_regex<asyncio::ValueError>([] { asyncio::run(raise_spam()); }, "spam"));
+  EXPECT_TRUE(
+      asyncio::testing::raises<asyncio::ValueError>([] { asyncio::run(raise_spam()); }, "spam"));
 }
 
 TEST(RunTests, test_asyncio_run_debug) {
@@ -176,7 +159,7 @@ TEST(RunTests, test_asyncio_run_from_running_loop) {
     ADD_FAILURE() << "asyncio::run inside a running loop returned";
     co_return;
   };
-  EXPECT_TRUE(raises_regex<asyncio::RuntimeError>(
+  EXPECT_TRUE(asyncio::testing::raises<asyncio::RuntimeError>(
       [&] { asyncio::run(main()); },
       R"(^asyncio\.run\(\) cannot be called from a running event loop$)"));
 }
@@ -269,7 +252,8 @@ TEST(RunnerTests, test_run) {
   asyncio::Future<void> probe = runner.get_loop().create_future<void>();  // `loop = ...`
   runner.close();  // the end of Python's `with` block
 
-  EXPECT_TRUE(raises_regex<asyncio::RuntimeError>([&] { runner.get_loop(); }, "Runner is closed"));
+  EXPECT_TRUE(asyncio::testing::raises<asyncio::RuntimeError>([&] { runner.get_loop(); },
+                                                              "Runner is closed"));
   EXPECT_TRUE(loop_is_closed(probe));
 }
 
@@ -277,7 +261,8 @@ TEST(RunnerTests, test_explicit_close) {
   asyncio::Runner runner;
   asyncio::Future<void> probe = runner.get_loop().create_future<void>();
   runner.close();
-  EXPECT_TRUE(raises_regex<asyncio::RuntimeError>([&] { runner.get_loop(); }, "Runner is closed"));
+  EXPECT_TRUE(asyncio::testing::raises<asyncio::RuntimeError>([&] { runner.get_loop(); },
+                                                              "Runner is closed"));
   EXPECT_TRUE(loop_is_closed(probe));
 }
 
@@ -303,8 +288,8 @@ TEST(RunnerTests, test_second_with_block_raises) {
   runner.run(f(ret, 1));
   runner.close();
 
-  EXPECT_TRUE(
-      raises_regex<asyncio::RuntimeError>([&] { runner.run(f(ret, 2)); }, "Runner is closed"));
+  EXPECT_TRUE(asyncio::testing::raises<asyncio::RuntimeError>([&] { runner.run(f(ret, 2)); },
+                                                              "Runner is closed"));
   EXPECT_EQ(ret, std::vector<int>{1});
 }
 
@@ -316,7 +301,7 @@ TEST(RunnerTests, test_recursive_run) {
     co_return;
   };
   asyncio::Runner runner;
-  EXPECT_TRUE(raises_regex<asyncio::RuntimeError>(
+  EXPECT_TRUE(asyncio::testing::raises<asyncio::RuntimeError>(
       [&] { runner.run(f(runner, g())); },
       R"(^Runner\.run\(\) cannot be called from a running event loop$)"));
 }

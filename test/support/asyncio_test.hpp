@@ -48,16 +48,22 @@ inline std::string describe(const std::exception_ptr& e) {
 
 /// `assertRaisesRegex(E, pattern, f)`: `f()` throws E whose what() matches `pattern`
 /// (std::regex_search, as Python's re.search).
+/// Whether the message of `e` matches `pattern` (std::regex_search, as Python's re.search).
+template <typename E>  // not always a std::exception: CancelledError is not
+::testing::AssertionResult message_matches(const E& e, const std::string& pattern) {
+  if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << "the message '" << e.what() << "' does not match /" << pattern << "/";
+}
+
 template <typename E, typename F>
 ::testing::AssertionResult raises(F&& f, const std::string& pattern = "") {
   try {
     f();
   } catch (const E& e) {
-    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
-      return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "the message '" << e.what() << "' does not match /" << pattern << "/";
+    return message_matches(e, pattern);
   } catch (...) {
     return ::testing::AssertionFailure() << "raised " << describe(std::current_exception());
   }
@@ -77,11 +83,7 @@ awaitable<::testing::AssertionResult> co_raises(A aw, std::string pattern = "") 
   try {
     std::rethrow_exception(error);
   } catch (const E& e) {
-    if (std::regex_search(std::string(e.what()), std::regex(pattern))) {
-      co_return ::testing::AssertionSuccess();
-    }
-    co_return ::testing::AssertionFailure()
-        << "the message '" << e.what() << "' does not match /" << pattern << "/";
+    co_return message_matches(e, pattern);
   } catch (...) {
   }
   co_return ::testing::AssertionFailure() << "raised " << describe(error);
