@@ -1,75 +1,111 @@
 #include <asyncio/barrier.hpp>
 
+#include <memory>
 #include <ostream>
 
 namespace asyncio {
 
-Barrier::Barrier(std::size_t parties) : parties_(parties) {
-  if (parties < 1) throw ValueError("parties must be > 0");
-}
+struct Barrier::Core {
+  enum class State { filling, draining, resetting, broken };
 
-// Python: Barrier.wait.
-awaitable<std::size_t> Barrier::wait() {
-  auto held = co_await cond_.scoped();
-  co_await block();  // while the barrier drains or resets
-  const std::size_t index = count_++;
-  try {
-    if (index + 1 == parties_) {
-      state_ = State::draining;  // the last to arrive releases everyone
-      cond_.notify_all();
-    } else {
-      co_await wait_released();
+  explicit Core(std::size_t n) : parties(n) {}
+
+  // Python: Barrier.wait. `self` keeps the barrier's state alive while this waits.
+  static awaitable<std::size_t> wait(std::shared_ptr<Core> self) {
+    Core& b = *self;
+    auto held = co_await b.cond.scoped();
+    co_await b.block();  // while the barrier drains or resets
+    const std::size_t index = b.count++;
+    try {
+      if (index + 1 == b.parties) {
+        b.state = State::draining;  // the last to arrive releases everyone
+        b.cond.notify_all();
+      } else {
+        co_await b.wait_released();
+      }
+    } catch (...) {
+      --b.count;
+      b.exit();
+      throw;
     }
-  } catch (...) {
-    --count_;
-    exit();
-    throw;
+    --b.count;
+    b.exit();
+    co_return index;
   }
-  --count_;
-  exit();
-  co_return index;
+
+  awaitable<void> block() {
+    co_await cond.wait_for(
+        [this] { return state != State::draining && state != State::resetting; });
+    if (state == State::broken) throw BrokenBarrierError("Barrier aborted");
+  }
+
+  awaitable<void> wait_released() {
+    co_await cond.wait_for([this] { return state != State::filling; });
+    if (state == State::broken || state == State::resetting) {
+      throw BrokenBarrierError("Abort or reset of barrier");
+    }
+  }
+
+  void exit() noexcept {
+    if (count == 0) {
+      if (state == State::resetting || state == State::draining) state = State::filling;
+      cond.notify_all();
+    }
+  }
+
+  static awaitable<void> reset(std::shared_ptr<Core> self) {
+    Core& b = *self;
+    auto held = co_await b.cond.scoped();
+    b.state = b.count > 0 ? State::resetting : State::filling;
+    b.cond.notify_all();
+  }
+
+  static awaitable<void> abort(std::shared_ptr<Core> self) {
+    Core& b = *self;
+    auto held = co_await b.cond.scoped();
+    b.state = State::broken;
+    b.cond.notify_all();
+  }
+
+  Condition cond;
+  std::size_t parties;
+  std::size_t count = 0;
+  State state = State::filling;
+};
+
+Barrier::Barrier(long parties) {
+  if (parties < 1) throw ValueError("parties must be > 0");
+  core_ = std::make_shared<Core>(static_cast<std::size_t>(parties));
 }
 
-awaitable<void> Barrier::block() {
-  co_await cond_.wait_for(
-      [this] { return state_ != State::draining && state_ != State::resetting; });
-  if (state_ == State::broken) throw BrokenBarrierError("Barrier aborted");
-}
-
-awaitable<void> Barrier::wait_released() {
-  co_await cond_.wait_for([this] { return state_ != State::filling; });
-  if (state_ == State::broken || state_ == State::resetting) {
-    throw BrokenBarrierError("Abort or reset of barrier");
-  }
-}
-
-void Barrier::exit() noexcept {
-  if (count_ == 0) {
-    if (state_ == State::resetting || state_ == State::draining) state_ = State::filling;
-    cond_.notify_all();
-  }
+awaitable<std::size_t> Barrier::wait() {
+  return Core::wait(core_);
 }
 
 awaitable<void> Barrier::reset() {
-  auto held = co_await cond_.scoped();
-  if (count_ > 0) {
-    state_ = State::resetting;
-  } else {
-    state_ = State::filling;
-  }
-  cond_.notify_all();
+  return Core::reset(core_);
 }
 
 awaitable<void> Barrier::abort() {
-  auto held = co_await cond_.scoped();
-  state_ = State::broken;
-  cond_.notify_all();
+  return Core::abort(core_);
+}
+
+std::size_t Barrier::parties() const noexcept {
+  return core_->parties;
+}
+
+std::size_t Barrier::n_waiting() const noexcept {
+  return core_->state == Core::State::filling ? core_->count : 0;
+}
+
+bool Barrier::broken() const noexcept {
+  return core_->state == Core::State::broken;
 }
 
 std::ostream& operator<<(std::ostream& os, const Barrier& b) {
   static constexpr const char* names[] = {"filling", "draining", "resetting", "broken"};
-  os << "<Barrier [" << names[static_cast<int>(b.state_)];
-  if (!b.broken()) os << ", waiters:" << b.n_waiting() << '/' << b.parties_;
+  os << "<asyncio.locks.Barrier object [" << names[static_cast<int>(b.core_->state)];
+  if (!b.broken()) os << ", waiters:" << b.n_waiting() << '/' << b.parties();
   return os << "]>";
 }
 

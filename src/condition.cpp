@@ -26,13 +26,16 @@ Condition::~Condition() = default;
 awaitable<bool> Condition::wait() {
   if (!locked()) throw RuntimeError("cannot wait on un-acquired lock");
   release();
+  bool gone = false;
+  std::exception_ptr error;
   try {
-    std::exception_ptr error;
-    try {
-      co_await detail::Awaitable<detail::ConditionWaiter>({this});
-    } catch (...) {
-      error = std::current_exception();
-    }
+    co_await detail::Awaitable<detail::ConditionWaiter>({this, &gone});
+  } catch (...) {
+    error = std::current_exception();
+  }
+  // Destroyed while we waited: the wait ended by cancellation, and `this` is no more.
+  if (gone) std::rethrow_exception(error);
+  try {
     // Re-acquire the lock even when cancelled: the caller holds it again on every exit.
     std::optional<CancelledError> cancelled;
     for (;;) {
@@ -53,9 +56,9 @@ awaitable<bool> Condition::wait() {
   }
 }
 
-void Condition::notify(std::size_t n) {
+void Condition::notify(long n) {
   if (!locked()) throw RuntimeError("cannot notify on un-acquired lock");
-  notify_waiters(n);
+  if (n > 0) notify_waiters(static_cast<std::size_t>(n));
 }
 
 void Condition::notify_waiters(std::size_t n) noexcept {
@@ -70,7 +73,7 @@ void Condition::notify_waiters(std::size_t n) noexcept {
 }
 
 std::ostream& operator<<(std::ostream& os, const Condition& cond) {
-  os << "<Condition [" << (cond.locked() ? "locked" : "unlocked");
+  os << "<asyncio.locks.Condition object [" << (cond.locked() ? "locked" : "unlocked");
   if (!cond.waiters_.empty()) os << ", waiters:" << cond.waiters_.size();
   return os << "]>";
 }

@@ -33,7 +33,7 @@ void Event::set() noexcept {
 }
 
 std::ostream& operator<<(std::ostream& os, const Event& event) {
-  os << "<Event [" << (event.value_ ? "set" : "unset");
+  os << "<asyncio.locks.Event object [" << (event.value_ ? "set" : "unset");
   if (!event.waiters_.empty()) os << ", waiters:" << event.waiters_.size();
   return os << "]>";
 }

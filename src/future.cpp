@@ -30,6 +30,23 @@ void report_callback_exception(FutureCore* owner, std::exception_ptr e) noexcept
   }
 }
 
+void WaitList::detach_all() noexcept {
+  std::size_t n = 0;
+  while (Waiter* w = pop_front()) {
+    w->detached = true;
+    ++n;
+  }
+  if (running_loop && running_loop->get_debug()) {
+    try {
+      running_loop->log(
+          "asyncio: a primitive (Lock, Event, Semaphore, Queue...) was destroyed "
+          "while " +
+          std::to_string(n) + " task(s) waited on it; they wait on until cancelled");
+    } catch (...) {
+    }
+  }
+}
+
 FutureCore::FutureCore(EventLoop& loop) noexcept
     : loop_(&loop), loop_id_(LoopInternals::id(loop)) {}
 

@@ -26,7 +26,7 @@ void Lock::throw_not_acquired() {
 }
 
 std::ostream& operator<<(std::ostream& os, const Lock& lock) {
-  os << "<Lock [" << (lock.locked_ ? "locked" : "unlocked");
+  os << "<asyncio.locks.Lock object [" << (lock.locked_ ? "locked" : "unlocked");
   if (!lock.waiters_.empty()) os << ", waiters:" << lock.waiters_.size();
   return os << "]>";
 }

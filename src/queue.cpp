@@ -13,7 +13,7 @@ void QueueCore::shutdown_waiters() noexcept {
   for (WaitList* list : {&getters_, &putters_}) {
     while (Waiter* w = list->pop_front()) {
       auto* p = static_cast<PrimitiveWaiter*>(w);
-      if (p->pending()) p->wake();
+      if (p->pending()) hand_off(p);
     }
   }
 }

@@ -10,7 +10,10 @@ namespace {
 void cancel_all_tasks(EventLoop& loop) {
   std::vector<AnyTask> to_cancel = all_tasks(loop);
   if (to_cancel.empty()) return;
-  for (AnyTask& t : to_cancel) t.cancel();
+  {
+    detail::BulkCancel bulk;  // linear in the number of tasks, even for long await chains
+    for (AnyTask& t : to_cancel) t.cancel();
+  }
   Future<void> all_done(loop);
   std::size_t remaining = to_cancel.size();
   for (AnyTask& t : to_cancel) {

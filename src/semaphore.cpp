@@ -1,6 +1,10 @@
 #include <asyncio/semaphore.hpp>
 
+#include <asyncio/exceptions.hpp>
+
+#include <limits>
 #include <ostream>
+#include <string>
 
 namespace asyncio {
 
@@ -49,6 +53,10 @@ bool Semaphore::locked() const noexcept {
 }
 
 void Semaphore::release() {
+  if (value_ == std::numeric_limits<long>::max()) {
+    throw OverflowError(std::string(kind()) + " value would overflow: release() at value " +
+                        std::to_string(value_));
+  }
   ++value_;
   wake_up_next();
 }
@@ -72,7 +80,7 @@ void BoundedSemaphore::release() {
 }
 
 std::ostream& operator<<(std::ostream& os, const Semaphore& sem) {
-  os << '<' << sem.kind() << " [";
+  os << "<asyncio.locks." << sem.kind() << " object [";
   if (sem.locked()) {
     os << "locked";
   } else {

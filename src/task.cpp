@@ -3,6 +3,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <ostream>
@@ -78,19 +79,79 @@ void TaskCore::first_step(ReadyNode* n, ReadyNode::Action a) {
   task->launch();
 }
 
+namespace {
+// Cancelling a task cancels what it awaits, which may be a task awaiting another, and so on,
+// a million deep. Python recurses (and raises RecursionError at ~10,000); here only the
+// outermost cancel() walks, iteratively. A nested cancel() does its bookkeeping, which is
+// all its answer depends on (a pending task always says true), and pushes the rest of its
+// work on the walk's stack. The walk takes what one task pushed in the order it pushed
+// them, before anything pushed earlier: the order recursion would have.
+struct CancelWalk {
+  struct Item {
+    Ref<TaskCore> task;
+    std::string msg;
+  };
+  std::vector<Item> stack;
+  bool active = false;
+  std::uint32_t bulk_epoch = 0;  // nonzero inside a BulkCancel
+};
+thread_local CancelWalk walk;
+// Shared by every loop thread: a task keeps the epoch that last reached it, and a later
+// bulk cancellation on any thread must not find it already marked.
+std::atomic<std::uint32_t> next_bulk_epoch{0};
+}  // namespace
+
+BulkCancel::BulkCancel() noexcept : prev_(walk.bulk_epoch) {
+  std::uint32_t e = ++next_bulk_epoch;
+  if (e == 0) e = ++next_bulk_epoch;  // 0 means "none"
+  walk.bulk_epoch = e;
+}
+
+BulkCancel::~BulkCancel() {
+  walk.bulk_epoch = prev_;
+}
+
 bool TaskCore::cancel(std::string msg) {
   log_traceback_ = false;
   if (done()) return false;
   ++num_cancels_requested_;
   cancel_message_ = msg;
-  if (waiter_ && waiter_->try_cancel && waiter_->try_cancel(waiter_, msg)) return true;
+  if (walk.bulk_epoch != 0) {
+    if (cancel_epoch_ == walk.bulk_epoch) return true;
+    cancel_epoch_ = walk.bulk_epoch;
+  }
+  if (walk.active) {
+    walk.stack.push_back({Ref<TaskCore>::share(this), std::move(msg)});
+    return true;
+  }
+  walk.active = true;
+  struct End {
+    ~End() {
+      walk.active = false;
+      walk.stack.clear();  // only non-empty when an exception cut the walk short
+    }
+  } end;
+  cancel_wait(msg);
+  std::reverse(walk.stack.begin(), walk.stack.end());
+  while (!walk.stack.empty()) {
+    CancelWalk::Item item = std::move(walk.stack.back());
+    walk.stack.pop_back();
+    const std::size_t mark = walk.stack.size();
+    if (!item.task->done()) item.task->cancel_wait(item.msg);
+    std::reverse(walk.stack.begin() + static_cast<std::ptrdiff_t>(mark), walk.stack.end());
+  }
+  return true;
+}
+
+// Python: the rest of Task.cancel, after the bookkeeping.
+void TaskCore::cancel_wait(const std::string& msg) {
+  if (waiter_ && waiter_->try_cancel && waiter_->try_cancel(waiter_, msg)) return;
   if (started_ && !running_ && !waiter_ && foreign_pending_ == 0) {
     // Suspended in an Asio operation: cancel it through its per-operation slot.
     cancel_signal_.emit(boost::asio::cancellation_type::terminal);
-    return true;
+    return;
   }
   must_cancel_ = true;
-  return true;
 }
 
 int TaskCore::uncancel() noexcept {
@@ -106,6 +167,10 @@ void TaskCore::cancel_foreign_wait() noexcept {
   // The step ended in an Asio operation while a cancel was pending: cancel the operation.
   must_cancel_ = false;
   cancel_signal_.emit(boost::asio::cancellation_type::terminal);
+}
+
+void throw_detached_wait(TaskCore* task) {
+  throw CancelledError(task ? task->take_cancel_message() : std::string());
 }
 
 void TaskCore::finish_value() noexcept {

@@ -41,6 +41,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <future>
@@ -920,5 +922,91 @@ TEST(EventLoopCppTests, DebugModeAllowsCallSoonThreadsafeFromAnotherThread) {
   loop->run_forever();
   thread.join();
   EXPECT_EQ(error, "");
+  loop->close();
+}
+
+// Python: call_soon_threadsafe on a closed loop raises RuntimeError('Event loop is closed').
+// Racing close() from another thread, it either queues (and close() drops the callback) or
+// raises; it never touches the io_context that close() destroys. Run under TSan and ASan.
+TEST(EventLoopCppTests, CallSoonThreadsafeRacingCloseRaisesOnceClosed) {
+  constexpr int kRounds = 20;
+  for (int round = 0; round < kRounds; ++round) {
+    auto loop = asyncio::new_event_loop();
+    std::atomic<bool> started{false};
+    std::atomic<long> accepted{0};
+    std::string refusal;
+    std::thread poster([&] {
+      started = true;
+      for (;;) {
+        try {
+          loop->call_soon_threadsafe([] {});
+          ++accepted;
+        } catch (const asyncio::RuntimeError& e) {
+          refusal = e.what();
+          return;
+        }
+      }
+    });
+    while (!started) std::this_thread::yield();
+    run_once(*loop);
+    loop->close();
+    poster.join();
+    EXPECT_EQ(refusal, "Event loop is closed");
+  }
+}
+
+// A flood of call_soon_threadsafe wakes the loop once per batch, not once per call: every
+// wake-up is an Asio handler that the loop would run before getting back to its own work.
+TEST(EventLoopCppTests, CallSoonThreadsafeWakesTheLoopOncePerBatch) {
+  constexpr int kCalls = 1000;
+  auto loop = new_test_loop();
+  std::vector<int> order;
+  std::thread poster([&] {
+    for (int i = 0; i < kCalls; ++i)
+      loop->call_soon_threadsafe([&order, i] { order.push_back(i); });
+  });
+  poster.join();
+  EXPECT_EQ(loop->get_io_context().poll(), 1u);  // the one wake-up
+  asyncio::testing::run_briefly(*loop);
+  ASSERT_EQ(order.size(), static_cast<std::size_t>(kCalls));
+  for (int i = 0; i < kCalls; ++i) EXPECT_EQ(order[static_cast<std::size_t>(i)], i);
+  loop->close();
+}
+
+// One iteration takes a bounded batch of other threads' callbacks: the loop's own tasks
+// and timers get a turn between batches (Python runs what was ready when the iteration
+// began; a foreign flood must not turn one iteration into seconds).
+TEST(EventLoopCppTests, CallSoonThreadsafeFloodLeavesTurnsForTheLoopsOwnWork) {
+  constexpr int kCalls = 20'000;
+  constexpr int kMaxBatch = 1024;
+  auto loop = new_test_loop();
+  int ran = 0;
+  int next_expected = 0;
+  bool in_order = true;
+  std::thread poster([&] {
+    for (int i = 0; i < kCalls; ++i) {
+      loop->call_soon_threadsafe([&, i] {
+        in_order = in_order && i == next_expected++;
+        ++ran;
+      });
+    }
+  });
+  poster.join();
+  int largest_gap = 0;
+  int steps = 0;
+  auto stepper = [](int& ran, int& largest, int& steps) -> awaitable<void> {
+    int seen = ran;
+    while (ran < kCalls) {
+      co_await asyncio::sleep(0);
+      largest = std::max(largest, ran - seen);
+      seen = ran;
+      ++steps;
+    }
+  };
+  loop->run_until_complete(stepper(ran, largest_gap, steps));
+  EXPECT_EQ(ran, kCalls);
+  EXPECT_TRUE(in_order);
+  EXPECT_LE(largest_gap, kMaxBatch);
+  EXPECT_GE(steps, kCalls / kMaxBatch);
   loop->close();
 }

@@ -48,14 +48,19 @@
 #include <cstdint>
 #include <exception>
 #include <new>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+using asyncio::awaitable;
+using asyncio::CancelledError;
 using asyncio::EventLoop;
 using asyncio::Future;
+using asyncio::Task;
+using asyncio::testing::now;
 using asyncio::testing::run_briefly;
 
 // The type contracts of Future<T>.
@@ -597,4 +602,44 @@ TEST(BaseFutureDoneCallbackTests, test_schedule_callbacks_list_mutation_1) {
   run_briefly(loop);
 
   EXPECT_EQ(bag, (std::vector<std::string>{"mut 0", "str", "str"}));
+}
+
+// --- FutureCppTests (no CPython twin) ------------------------------------------------------
+
+// A coroutine awaiting a named future holds a reference to it, as Python's awaiting task
+// does: the future's owner may drop the last handle while the coroutine waits.
+ASYNCIO_TEST(FutureCppTests, AwaitedFutureOutlivesItsDroppedHandle) {
+  std::optional<Future<int>> slot(std::in_place);
+  auto waiter = [](std::optional<Future<int>>& s) -> awaitable<int> { co_return co_await *s; };
+  auto t = asyncio::create_task(waiter(slot));
+  co_await asyncio::sleep(0);
+  slot.reset();  // the last handle but the waiter's
+  EXPECT_TRUE(t.cancel());
+  EXPECT_TRUE(co_await asyncio::testing::co_raises<CancelledError>(t));
+}
+
+ASYNCIO_TEST(FutureCppTests, AwaitedFutureOutlivesItsDroppedHandleUntilResumed) {
+  std::vector<Future<int>> slots(1);
+  Future<int> keep = slots[0];
+  auto waiter = [](std::vector<Future<int>>& s) -> awaitable<int> { co_return co_await s[0]; };
+  auto t = asyncio::create_task(waiter(slots));
+  co_await asyncio::sleep(0);
+  slots.clear();
+  keep.set_result(7);
+  keep = Future<int>();  // the waiter's reference is now the only one
+  EXPECT_EQ(co_await t, 7);
+}
+
+ASYNCIO_TEST(FutureCppTests, AwaitedTaskOutlivesItsDroppedHandle) {
+  auto inner = []() -> awaitable<int> {
+    co_await asyncio::sleep(1);
+    co_return 3;
+  };
+  std::optional<Task<int>> slot(asyncio::create_task(inner()));
+  auto waiter = [](std::optional<Task<int>>& s) -> awaitable<int> { co_return co_await *s; };
+  auto t = asyncio::create_task(waiter(slot));
+  co_await asyncio::sleep(0);
+  slot.reset();
+  EXPECT_EQ(co_await t, 3);
+  EXPECT_EQ(now(), 1.0);
 }

@@ -15,16 +15,14 @@
 //     below check that no primitive is constructible from an EventLoop.
 //   ConditionTests.test_ambiguous_loops: loop-binding internals (it sets the private `_loop`);
 //     the C++ primitives are not bound to a loop, so the mismatch cannot be built.
-//   BarrierTests.test_barrier_parties, in part: `Barrier(-4)`; parties is a std::size_t, so a
-//     negative count cannot be passed (Barrier(0) is ported).
 //
 // Adaptations:
 //   - Private state becomes public state or observable behaviour: `len(x._waiters)` is the
 //     `waiters:N` of the repr (operator<<), `sem._value` is `value()`, `cond._lock is lock` is
 //     checked through `locked()`, `barrier._count` is counted by the test itself. Where CPython
 //     appends mock waiters to `_waiters` (the repr tests), real tasks wait instead.
-//   - `repr(x)` is operator<<, Python's repr without "asyncio.locks.X object at 0x...":
-//     `<Lock [locked, waiters:1]>`; RGX_REPR is matched without that part.
+//   - `repr(x)` is operator<<, Python's repr without the address ("at 0x..."):
+//     `<asyncio.locks.Lock object [locked, waiters:1]>`; RGX_REPR is matched without it.
 //   - asyncio.gather, asyncio.wait and TaskGroup are not in the library yet: the test creates
 //     the tasks and awaits each in turn (gather's return_exceptions: each outcome is caught).
 //   - asyncio.wait_for and asyncio.timeout are not in the library yet: `expires_within` below
@@ -49,6 +47,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -171,9 +170,9 @@ std::string repr(const T& obj) {
   return os.str();
 }
 
-/// CPython's RGX_REPR without the "object at 0x..." part; group 2 is Python's `extras`.
+/// CPython's RGX_REPR without the address (" at 0x..."); group 2 is Python's `extras`.
 const std::regex& rgx_repr() {
-  static const std::regex rgx(R"(^<(\w+) \[()"
+  static const std::regex rgx(R"(^<(.*?) object \[()"
                               R"((set|unset|locked|unlocked|filling|draining|resetting|broken))"
                               R"((, value:\d)?)"
                               R"((, waiters:\d+)?)"
@@ -310,12 +309,12 @@ ASYNCIO_TEST(LockTests, test_repr) {
   asyncio::Lock lock;
   EXPECT_TRUE(repr(lock).ends_with("[unlocked]>")) << repr(lock);
   EXPECT_TRUE(matches_rgx_repr(repr(lock)));
-  EXPECT_EQ(repr(lock), "<Lock [unlocked]>");
+  EXPECT_EQ(repr(lock), "<asyncio.locks.Lock object [unlocked]>");
 
   co_await lock.acquire();
   EXPECT_TRUE(repr(lock).ends_with("[locked]>")) << repr(lock);
   EXPECT_TRUE(matches_rgx_repr(repr(lock)));
-  EXPECT_EQ(repr(lock), "<Lock [locked]>");
+  EXPECT_EQ(repr(lock), "<asyncio.locks.Lock object [locked]>");
 }
 
 ASYNCIO_TEST(LockTests, test_lock) {
@@ -374,7 +373,7 @@ ASYNCIO_TEST(LockTests, test_acquire_cancel) {
   cancel_soon(task);
   EXPECT_TRUE(co_await co_raises<asyncio::CancelledError>(task));
   // Python: assertFalse(lock._waiters).
-  EXPECT_EQ(repr(lock), "<Lock [locked]>");
+  EXPECT_EQ(repr(lock), "<asyncio.locks.Lock object [locked]>");
 }
 
 ASYNCIO_TEST(LockTests, test_cancel_race) {
@@ -411,10 +410,12 @@ ASYNCIO_TEST(LockTests, test_cancel_race) {
   EXPECT_TRUE(lock.locked());
   auto tb = asyncio::create_task(lockit(std::nullopt));
   co_await asyncio::sleep(0);
-  EXPECT_EQ(repr(lock), "<Lock [locked, waiters:1]>");  // len(lock._waiters) == 1
+  EXPECT_EQ(repr(lock),
+            "<asyncio.locks.Lock object [locked, waiters:1]>");  // len(lock._waiters) == 1
   auto tc = asyncio::create_task(lockit(std::nullopt));
   co_await asyncio::sleep(0);
-  EXPECT_EQ(repr(lock), "<Lock [locked, waiters:2]>");  // len(lock._waiters) == 2
+  EXPECT_EQ(repr(lock),
+            "<asyncio.locks.Lock object [locked, waiters:2]>");  // len(lock._waiters) == 2
 
   // Create the race and check.
   // Without the fix this failed at the last assert.
@@ -423,14 +424,15 @@ ASYNCIO_TEST(LockTests, test_cancel_race) {
   // Python: assertTrue(lock._waiters[0].cancelled()); the cancelled waiter stays queued
   // until B runs.
   EXPECT_EQ(tb.cancelling(), 1);
-  EXPECT_EQ(repr(lock), "<Lock [locked, waiters:2]>");
+  EXPECT_EQ(repr(lock), "<asyncio.locks.Lock object [locked, waiters:2]>");
   co_await asyncio::sleep(0);
   EXPECT_FALSE(lock.locked());
   EXPECT_TRUE(ta.done());
   EXPECT_TRUE(tb.cancelled());
-  EXPECT_EQ(repr(lock), "<Lock [unlocked, waiters:1]>");  // C is woken, not yet run
+  EXPECT_EQ(repr(lock),
+            "<asyncio.locks.Lock object [unlocked, waiters:1]>");  // C is woken, not yet run
   co_await tc;
-  EXPECT_EQ(repr(lock), "<Lock [unlocked]>");
+  EXPECT_EQ(repr(lock), "<asyncio.locks.Lock object [unlocked]>");
 }
 
 ASYNCIO_TEST(LockTests, test_cancel_release_race) {
@@ -487,7 +489,8 @@ ASYNCIO_TEST(LockTests, test_finished_waiter_cancelled) {
 
   auto tb = asyncio::create_task(lock.acquire());
   co_await asyncio::sleep(0);
-  EXPECT_EQ(repr(lock), "<Lock [locked, waiters:1]>");  // len(lock._waiters) == 1
+  EXPECT_EQ(repr(lock),
+            "<asyncio.locks.Lock object [locked, waiters:1]>");  // len(lock._waiters) == 1
 
   // Create a second waiter, wake up the first, and cancel it.
   // Without the fix, the second was not woken up.
@@ -551,15 +554,15 @@ TEST(EventTests, test_repr) {
   ev.clear();
   auto waiter = loop->create_task(ev.wait());
   asyncio::testing::run_briefly(*loop);
-  EXPECT_EQ(repr(ev), "<Event [unset, waiters:1]>");
+  EXPECT_EQ(repr(ev), "<asyncio.locks.Event object [unset, waiters:1]>");
   ev.set();
   EXPECT_TRUE(contains(repr(ev), "waiters:1")) << repr(ev);
   EXPECT_TRUE(matches_rgx_repr(repr(ev)));
-  EXPECT_EQ(repr(ev), "<Event [set, waiters:1]>");
+  EXPECT_EQ(repr(ev), "<asyncio.locks.Event object [set, waiters:1]>");
 
   asyncio::testing::run_briefly(*loop);
   EXPECT_TRUE(finished_with(waiter, true));
-  EXPECT_EQ(repr(ev), "<Event [set]>");
+  EXPECT_EQ(repr(ev), "<asyncio.locks.Event object [set]>");
 }
 
 ASYNCIO_TEST(EventTests, test_wait) {
@@ -603,7 +606,7 @@ ASYNCIO_TEST(EventTests, test_wait_cancel) {
   auto wait = asyncio::create_task(ev.wait());
   cancel_soon(wait);
   EXPECT_TRUE(co_await co_raises<asyncio::CancelledError>(wait));
-  EXPECT_EQ(repr(ev), "<Event [unset]>");  // Python: assertFalse(ev._waiters)
+  EXPECT_EQ(repr(ev), "<asyncio.locks.Event object [unset]>");  // Python: assertFalse(ev._waiters)
 }
 
 ASYNCIO_TEST(EventTests, test_clear) {
@@ -637,11 +640,11 @@ ASYNCIO_TEST(EventTests, test_clear_with_waiters) {
 
   ev.set();
   ev.set();
-  EXPECT_EQ(repr(ev), "<Event [set, waiters:1]>");  // 1 == len(ev._waiters)
+  EXPECT_EQ(repr(ev), "<asyncio.locks.Event object [set, waiters:1]>");  // 1 == len(ev._waiters)
 
   co_await asyncio::sleep(0);
   EXPECT_EQ(result, std::vector<int>{1});
-  EXPECT_EQ(repr(ev), "<Event [set]>");  // 0 == len(ev._waiters)
+  EXPECT_EQ(repr(ev), "<asyncio.locks.Event object [set]>");  // 0 == len(ev._waiters)
 
   EXPECT_TRUE(finished_with(t, true));
 }
@@ -704,7 +707,8 @@ ASYNCIO_TEST(ConditionTests, test_wait_cancel) {
   auto wait = asyncio::create_task(cond.wait());
   cancel_soon(wait);
   EXPECT_TRUE(co_await co_raises<asyncio::CancelledError>(wait));
-  EXPECT_EQ(repr(cond), "<Condition [locked]>");  // Python: assertFalse(cond._waiters)
+  EXPECT_EQ(repr(cond),
+            "<asyncio.locks.Condition object [locked]>");  // Python: assertFalse(cond._waiters)
   EXPECT_TRUE(cond.locked());
 }
 
@@ -887,6 +891,44 @@ ASYNCIO_TEST(ConditionTests, test_notify_all) {
   EXPECT_TRUE(finished_with(t2, true));
 }
 
+// Python's `cond.notify(-1)` and `notify(0)` wake nobody (`_notify` stops at once when
+// `idx >= n`): a negative count must not wrap into "everyone". Same script in CPython 3.13:
+// no waiter is done after either call, the repr lists all three.
+ASYNCIO_TEST(ConditionTests, NotifyNegativeOrZeroWakesNone) {
+  asyncio::Condition cond;
+  std::vector<int> result;
+
+  auto c = [&](int n) -> awaitable<void> {
+    auto held = co_await cond.scoped();
+    co_await cond.wait();
+    result.push_back(n);
+  };
+
+  auto t1 = asyncio::create_task(c(1));
+  auto t2 = asyncio::create_task(c(2));
+  auto t3 = asyncio::create_task(c(3));
+  co_await asyncio::sleep(0);
+
+  co_await cond.acquire();
+  cond.notify(-1);
+  cond.notify(0);
+  cond.release();
+  co_await asyncio::sleep(0);
+  co_await asyncio::sleep(0);
+  EXPECT_EQ(result, std::vector<int>{});
+  EXPECT_FALSE(t1.done() || t2.done() || t3.done());
+  EXPECT_EQ(repr(cond), "<asyncio.locks.Condition object [unlocked, waiters:3]>");
+
+  // Cleanup
+  co_await cond.acquire();
+  cond.notify_all();
+  cond.release();
+  co_await t1;
+  co_await t2;
+  co_await t3;
+  EXPECT_EQ(result, (std::vector<int>{1, 2, 3}));
+}
+
 TEST(ConditionTests, test_notify_unacquired) {
   asyncio::Condition cond;
   EXPECT_TRUE(
@@ -903,11 +945,11 @@ ASYNCIO_TEST(ConditionTests, test_repr) {
   asyncio::Condition cond;
   EXPECT_TRUE(contains(repr(cond), "unlocked")) << repr(cond);
   EXPECT_TRUE(matches_rgx_repr(repr(cond)));
-  EXPECT_EQ(repr(cond), "<Condition [unlocked]>");
+  EXPECT_EQ(repr(cond), "<asyncio.locks.Condition object [unlocked]>");
 
   co_await cond.acquire();
   EXPECT_TRUE(contains(repr(cond), "locked")) << repr(cond);
-  EXPECT_EQ(repr(cond), "<Condition [locked]>");
+  EXPECT_EQ(repr(cond), "<asyncio.locks.Condition object [locked]>");
 
   // Python appends mocks to cond._waiters; here tasks wait on the condition. Each takes the
   // lock and releases it in wait(), so this task lets go of the lock meanwhile.
@@ -922,7 +964,7 @@ ASYNCIO_TEST(ConditionTests, test_repr) {
   co_await cond.acquire();
   EXPECT_TRUE(contains(repr(cond), "waiters:1")) << repr(cond);
   EXPECT_TRUE(matches_rgx_repr(repr(cond)));
-  EXPECT_EQ(repr(cond), "<Condition [locked, waiters:1]>");
+  EXPECT_EQ(repr(cond), "<asyncio.locks.Condition object [locked, waiters:1]>");
 
   cond.release();
   auto w2 = asyncio::create_task(waiter());
@@ -930,7 +972,7 @@ ASYNCIO_TEST(ConditionTests, test_repr) {
   co_await cond.acquire();
   EXPECT_TRUE(contains(repr(cond), "waiters:2")) << repr(cond);
   EXPECT_TRUE(matches_rgx_repr(repr(cond)));
-  EXPECT_EQ(repr(cond), "<Condition [locked, waiters:2]>");
+  EXPECT_EQ(repr(cond), "<asyncio.locks.Condition object [locked, waiters:2]>");
 
   // Cleanup
   cond.notify_all();
@@ -1188,13 +1230,13 @@ ASYNCIO_TEST(SemaphoreTests, test_repr) {
   co_await asyncio::sleep(0);
   EXPECT_TRUE(contains(repr(sem), "waiters:1")) << repr(sem);
   EXPECT_TRUE(matches_rgx_repr(repr(sem)));
-  EXPECT_EQ(repr(sem), "<Semaphore [locked, waiters:1]>");
+  EXPECT_EQ(repr(sem), "<asyncio.locks.Semaphore object [locked, waiters:1]>");
 
   auto t2 = asyncio::create_task(sem.acquire());
   co_await asyncio::sleep(0);
   EXPECT_TRUE(contains(repr(sem), "waiters:2")) << repr(sem);
   EXPECT_TRUE(matches_rgx_repr(repr(sem)));
-  EXPECT_EQ(repr(sem), "<Semaphore [locked, waiters:2]>");
+  EXPECT_EQ(repr(sem), "<asyncio.locks.Semaphore object [locked, waiters:2]>");
 
   // Cleanup
   sem.release();
@@ -1203,7 +1245,7 @@ ASYNCIO_TEST(SemaphoreTests, test_repr) {
   co_await t2;
 
   asyncio::BoundedSemaphore bounded(2);
-  EXPECT_EQ(repr(bounded), "<BoundedSemaphore [unlocked, value:2]>");
+  EXPECT_EQ(repr(bounded), "<asyncio.locks.BoundedSemaphore object [unlocked, value:2]>");
   EXPECT_TRUE(matches_rgx_repr(repr(bounded)));
 }
 
@@ -1248,7 +1290,8 @@ ASYNCIO_TEST(SemaphoreTests, test_acquire) {
   co_await asyncio::sleep(0);
   EXPECT_EQ(result, std::vector<int>{1});
   EXPECT_TRUE(sem.locked());
-  EXPECT_EQ(repr(sem), "<Semaphore [locked, waiters:2]>");  // 2 == len(sem._waiters)
+  EXPECT_EQ(repr(sem),
+            "<asyncio.locks.Semaphore object [locked, waiters:2]>");  // 2 == len(sem._waiters)
   EXPECT_EQ(0, sem.value());
 
   auto t4 = asyncio::create_task(c(4));
@@ -1261,7 +1304,8 @@ ASYNCIO_TEST(SemaphoreTests, test_acquire) {
   EXPECT_EQ(0, sem.value());
   EXPECT_EQ(3u, result.size());
   EXPECT_TRUE(sem.locked());
-  EXPECT_EQ(repr(sem), "<Semaphore [locked, waiters:1]>");  // 1 == len(sem._waiters)
+  EXPECT_EQ(repr(sem),
+            "<asyncio.locks.Semaphore object [locked, waiters:1]>");  // 1 == len(sem._waiters)
   EXPECT_EQ(0, sem.value());
 
   EXPECT_TRUE(finished_with(t1, true));
@@ -1283,7 +1327,7 @@ ASYNCIO_TEST(SemaphoreTests, test_acquire_cancel) {
   cancel_soon(acquire);
   EXPECT_TRUE(co_await co_raises<asyncio::CancelledError>(acquire));
   // Python: (not sem._waiters) or all(waiter.done() for waiter in sem._waiters).
-  EXPECT_EQ(repr(sem), "<Semaphore [locked]>");
+  EXPECT_EQ(repr(sem), "<asyncio.locks.Semaphore object [locked]>");
 }
 
 ASYNCIO_TEST(SemaphoreTests, test_acquire_cancel_before_awoken) {
@@ -1363,6 +1407,36 @@ TEST(SemaphoreTests, test_release_not_acquired) {
 
   EXPECT_TRUE(raises<asyncio::ValueError>([&] { sem.release(); },
                                           "BoundedSemaphore released too many times"));
+}
+
+// Python's integers do not overflow: `Semaphore(sys.maxsize).release()` gives a value past
+// LONG_MAX. A C++ `long` cannot hold it, so release() raises OverflowError, naming what would
+// overflow, and leaves the semaphore as it was (no signed overflow, no wrap to LONG_MIN).
+ASYNCIO_TEST(SemaphoreTests, ReleaseAtLongMaxRaisesOverflowError) {
+  constexpr long max = std::numeric_limits<long>::max();
+  asyncio::Semaphore sem(max);
+  EXPECT_TRUE(raises<asyncio::OverflowError>(
+      [&] { sem.release(); },
+      "^Semaphore value would overflow: release\\(\\) at value 9223372036854775807$"));
+  EXPECT_EQ(sem.value(), max);
+  EXPECT_FALSE(sem.locked());
+  EXPECT_EQ(repr(sem), "<asyncio.locks.Semaphore object [unlocked, value:9223372036854775807]>");
+
+  // Still usable: one slot taken and given back, then the limit holds again.
+  co_await sem.acquire();
+  EXPECT_EQ(sem.value(), max - 1);
+  sem.release();
+  EXPECT_EQ(sem.value(), max);
+  EXPECT_TRUE(raises<asyncio::OverflowError>([&] { sem.release(); }));
+  EXPECT_EQ(sem.value(), max);
+
+  // OverflowError is an ordinary error, as Python's (an ArithmeticError).
+  static_assert(std::is_base_of_v<std::overflow_error, asyncio::OverflowError>);
+  // A BoundedSemaphore at LONG_MAX refuses first, as Python does, with its ValueError.
+  asyncio::BoundedSemaphore bounded(max);
+  EXPECT_TRUE(raises<asyncio::ValueError>([&] { bounded.release(); },
+                                          "BoundedSemaphore released too many times"));
+  EXPECT_EQ(bounded.value(), max);
 }
 
 ASYNCIO_TEST(SemaphoreTests, test_release_no_waiters) {
@@ -1525,7 +1599,8 @@ ASYNCIO_TEST(SemaphoreTests, test_acquire_fifo_order_4) {
   co_await asyncio::sleep(0);
   // Three tasks are in the queue, the first hasn't woken up yet.
   EXPECT_EQ(sem.value(), 2);
-  EXPECT_EQ(repr(sem), "<Semaphore [locked, waiters:3]>");  // len(sem._waiters) == 3
+  EXPECT_EQ(repr(sem),
+            "<asyncio.locks.Semaphore object [locked, waiters:3]>");  // len(sem._waiters) == 3
   co_await asyncio::sleep(0);
 
   CO_ASSERT_TRUE(t4);
@@ -1557,7 +1632,7 @@ ASYNCIO_TEST(BarrierTests, test_repr) {
 
   EXPECT_TRUE(matches_rgx_repr(repr(barrier)));
   EXPECT_TRUE(contains(repr(barrier), "filling")) << repr(barrier);
-  EXPECT_EQ(repr(barrier), "<Barrier [filling, waiters:0/5]>");
+  EXPECT_EQ(repr(barrier), "<asyncio.locks.Barrier object [filling, waiters:0/5]>");
 
   std::vector<asyncio::Task<void>> waiters;
   auto wait = [&]() -> awaitable<void> { co_await barrier.wait(); };
@@ -1578,30 +1653,30 @@ ASYNCIO_TEST(BarrierTests, test_repr) {
 
   EXPECT_TRUE(matches_rgx_repr(repr(barrier)));
   EXPECT_TRUE(contains(repr(barrier), "draining")) << repr(barrier);
-  EXPECT_EQ(repr(barrier), "<Barrier [draining, waiters:0/5]>");
+  EXPECT_EQ(repr(barrier), "<asyncio.locks.Barrier object [draining, waiters:0/5]>");
 
   // add a part of waiters
   for (std::size_t i = 0; i < incr; ++i) waiters.push_back(asyncio::create_task(wait()));
   co_await asyncio::sleep(0);
-  EXPECT_EQ(repr(barrier), "<Barrier [filling, waiters:2/5]>");
+  EXPECT_EQ(repr(barrier), "<asyncio.locks.Barrier object [filling, waiters:2/5]>");
   // and reset
   co_await barrier.reset();
 
   EXPECT_TRUE(matches_rgx_repr(repr(barrier)));
   EXPECT_TRUE(contains(repr(barrier), "resetting")) << repr(barrier);
-  EXPECT_EQ(repr(barrier), "<Barrier [resetting, waiters:0/5]>");
+  EXPECT_EQ(repr(barrier), "<asyncio.locks.Barrier object [resetting, waiters:0/5]>");
 
   // add a part of waiters again
   for (std::size_t i = 0; i < incr; ++i) waiters.push_back(asyncio::create_task(wait()));
   co_await asyncio::sleep(0);
-  EXPECT_EQ(repr(barrier), "<Barrier [filling, waiters:2/5]>");
+  EXPECT_EQ(repr(barrier), "<asyncio.locks.Barrier object [filling, waiters:2/5]>");
   // and abort
   co_await barrier.abort();
 
   EXPECT_TRUE(matches_rgx_repr(repr(barrier)));
   EXPECT_TRUE(contains(repr(barrier), "broken")) << repr(barrier);
   EXPECT_TRUE(barrier.broken());
-  EXPECT_EQ(repr(barrier), "<Barrier [broken]>");
+  EXPECT_EQ(repr(barrier), "<asyncio.locks.Barrier object [broken]>");
 
   // suppress unhandled exceptions
   auto outcomes = co_await gather_exceptions(waiters);
@@ -1618,8 +1693,11 @@ ASYNCIO_TEST(BarrierTests, test_repr) {
 }
 
 ASYNCIO_TEST(BarrierTests, test_barrier_parties) {
-  EXPECT_TRUE(raises<asyncio::ValueError>([] { (void)asyncio::Barrier(0); }));
-  // Python: assertRaises(ValueError, Barrier(-4)): parties is a std::size_t (not ported).
+  EXPECT_TRUE(
+      raises<asyncio::ValueError>([] { (void)asyncio::Barrier(0); }, "parties must be > 0"));
+  // A negative count is refused too, not wrapped into a huge std::size_t.
+  EXPECT_TRUE(
+      raises<asyncio::ValueError>([] { (void)asyncio::Barrier(-4); }, "parties must be > 0"));
 
   asyncio::Barrier barrier(N);
   EXPECT_EQ(barrier.parties(), N);
@@ -2180,4 +2258,120 @@ ASYNCIO_TEST(BarrierTests, test_abort_barrier_when_exception_then_resetting) {
   EXPECT_TRUE(std::all_of(results3.begin(), results3.end(), [](bool b) { return b; }));
 
   EXPECT_EQ(barrier1.n_waiting(), 0u);
+}
+
+// --- Primitives destroyed while tasks wait (no CPython twin: Python keeps them alive) ------
+//
+// A task waiting on a primitive that its owner destroys waits on, as in Python where nobody
+// could set it any more, until it is cancelled; nothing of the primitive is touched again.
+
+using asyncio::testing::destroy_while_waiting;
+
+ASYNCIO_TEST(LockCppTests, DestroyedWhileATaskWaitsToAcquire) {
+  auto lock = std::make_unique<asyncio::Lock>();
+  co_await lock->acquire();
+  co_await destroy_while_waiting(lock,
+                                 [](asyncio::Lock& l) -> awaitable<void> { co_await l.acquire(); });
+}
+
+// Woken by release(), then destroyed before the waiter ran: the wake-up came to nothing.
+ASYNCIO_TEST(LockCppTests, DestroyedAfterWakingAWaiter) {
+  auto lock = std::make_unique<asyncio::Lock>();
+  co_await lock->acquire();
+  auto t = asyncio::create_task(
+      [](asyncio::Lock& l) -> awaitable<void> { co_await l.acquire(); }(*lock));
+  co_await asyncio::sleep(0);
+  lock->release();  // schedules the waiter
+  lock.reset();
+  co_await asyncio::sleep(1);
+  EXPECT_FALSE(t.done());
+  t.cancel();
+  EXPECT_TRUE(co_await co_raises<asyncio::CancelledError>(t));
+}
+
+ASYNCIO_TEST(EventCppTests, DestroyedWhileATaskWaits) {
+  auto event = std::make_unique<asyncio::Event>();
+  co_await destroy_while_waiting(event,
+                                 [](asyncio::Event& e) -> awaitable<void> { co_await e.wait(); });
+}
+
+ASYNCIO_TEST(SemaphoreCppTests, DestroyedWhileATaskWaitsToAcquire) {
+  auto sem = std::make_unique<asyncio::Semaphore>(0);
+  co_await destroy_while_waiting(
+      sem, [](asyncio::Semaphore& s) -> awaitable<void> { co_await s.acquire(); });
+}
+
+ASYNCIO_TEST(ConditionCppTests, DestroyedWhileATaskWaits) {
+  auto cond = std::make_unique<asyncio::Condition>();
+  co_await destroy_while_waiting(cond, [](asyncio::Condition& c) -> awaitable<void> {
+    co_await c.acquire();  // no scoped() guard: it would outlive the condition's lock
+    co_await c.wait();
+  });
+}
+
+ASYNCIO_TEST(ConditionCppTests, DestroyedWhileATaskWaitsUnderASharedLock) {
+  asyncio::Lock lock;
+  auto cond = std::make_unique<asyncio::Condition>(lock);
+  co_await destroy_while_waiting(cond, [](asyncio::Condition& c) -> awaitable<void> {
+    co_await c.acquire();
+    co_await c.wait();
+  });
+  EXPECT_FALSE(lock.locked());  // the cancelled wait did not take the lock back
+}
+
+ASYNCIO_TEST(BarrierCppTests, DestroyedWhileATaskWaits) {
+  auto barrier = std::make_unique<asyncio::Barrier>(2);
+  co_await destroy_while_waiting(barrier,
+                                 [](asyncio::Barrier& b) -> awaitable<void> { co_await b.wait(); });
+}
+
+// The same, as the porter meets it: main owns the primitives and returns while tasks wait
+// on them; run() then cancels the waiters.
+TEST(LockCppTests, PrimitivesOwnedByMainDestroyedWithWaitersAtExit) {
+  static int cancelled = 0;
+  cancelled = 0;
+  auto waiting = [](auto wait) -> awaitable<void> {
+    try {
+      co_await wait();
+    } catch (const asyncio::CancelledError&) {
+      ++cancelled;
+      throw;
+    }
+  };
+  auto main = [](auto waiting) -> awaitable<void> {
+    asyncio::Lock lock;
+    asyncio::Event event;
+    asyncio::Semaphore sem(0);
+    asyncio::Condition cond;
+    asyncio::Barrier barrier(3);
+    co_await lock.acquire();
+    asyncio::create_task(waiting([&] { return lock.acquire(); }));
+    asyncio::create_task(waiting([&] { return event.wait(); }));
+    asyncio::create_task(waiting([&] { return sem.acquire(); }));
+    asyncio::create_task(waiting([&]() -> awaitable<bool> {
+      co_await cond.acquire();
+      co_return co_await cond.wait();
+    }));
+    asyncio::create_task(waiting([&] { return barrier.wait(); }));
+    co_await asyncio::sleep(1);
+  };
+  asyncio::run(main(waiting), {.virtual_time = true});
+  EXPECT_EQ(cancelled, 5);
+}
+
+TEST(LockCppTests, DestroyedWithWaitersWarnsInDebugMode) {
+  std::vector<std::string> logged;
+  auto main = [](std::vector<std::string>& log) -> awaitable<void> {
+    asyncio::get_running_loop().set_log_handler([&log](const std::string& m) { log.push_back(m); });
+    auto event = std::make_unique<asyncio::Event>();
+    auto t = asyncio::create_task(
+        [](asyncio::Event& e) -> awaitable<void> { co_await e.wait(); }(*event));
+    co_await asyncio::sleep(0);
+    event.reset();
+    t.cancel();
+    co_await asyncio::sleep(0);
+  };
+  asyncio::run(main(logged), {.debug = true, .virtual_time = true});
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("destroyed while 1 task(s) waited on it"), std::string::npos);
 }

@@ -753,7 +753,8 @@ class LockModel final : public ModelBase {
     check(lock_.locked() == locked_, std::string("lock.locked() is ") +
                                          (lock_.locked() ? "true" : "false") + ", model says " +
                                          (locked_ ? "true" : "false"));
-    std::string expected = std::string("<Lock [") + (locked_ ? "locked" : "unlocked");
+    std::string expected =
+        std::string("<asyncio.locks.Lock object [") + (locked_ ? "locked" : "unlocked");
     if (!waiters_.empty()) expected += ", waiters:" + std::to_string(waiters_.size());
     expected += "]>";
     check(repr(lock_) == expected, "repr " + repr(lock_) + ", model says " + expected);
@@ -1036,7 +1037,7 @@ class SemaphoreModel final : public ModelBase {
       check(sem_->value() <= initial_, "a BoundedSemaphore's value exceeds its bound");
     }
     std::string expected =
-        std::string("<") + kKind + " [" +
+        std::string("<asyncio.locks.") + kKind + " object [" +
         (model_locked() ? std::string("locked") : "unlocked, value:" + std::to_string(value_));
     if (!waiters_.empty()) expected += ", waiters:" + std::to_string(waiters_.size());
     expected += "]>";
@@ -1203,7 +1204,8 @@ class EventModel final : public ModelBase {
 
   void check_state() override {
     check(event_.is_set() == value_, "is_set() differs from the model");
-    std::string expected = std::string("<Event [") + (value_ ? "set" : "unset");
+    std::string expected =
+        std::string("<asyncio.locks.Event object [") + (value_ ? "set" : "unset");
     if (!waiters_.empty()) expected += ", waiters:" + std::to_string(waiters_.size());
     expected += "]>";
     check(repr(event_) == expected, "repr " + repr(event_) + ", model says " + expected);
@@ -1498,8 +1500,8 @@ class ConditionModel final : public ModelBase {
 
   void check_quiescent() override {
     // Woken and cancelled waiters have left the Condition's list by now; the rest wait.
-    std::string expected =
-        std::string("<Condition [") + (holder_ != kNobody ? "locked" : "unlocked");
+    std::string expected = std::string("<asyncio.locks.Condition object [") +
+                           (holder_ != kNobody ? "locked" : "unlocked");
     if (pending() > 0) expected += ", waiters:" + std::to_string(pending());
     expected += "]>";
     check(repr(*cond_) == expected, "repr " + repr(*cond_) + ", model says " + expected);
@@ -2087,10 +2089,12 @@ class BarrierModel final : public ModelBase {
     const int waiting = count_blocked(kWait);
     if (aborted_) {
       check(waiting == 0, "tasks still wait at an aborted barrier: lost wake-up");
-      check(repr(*barrier_) == "<Barrier [broken]>", "repr " + repr(*barrier_));
+      check(repr(*barrier_) == "<asyncio.locks.Barrier object [broken]>",
+            "repr " + repr(*barrier_));
     } else {
-      const std::string expected = "<Barrier [filling, waiters:" + std::to_string(waiting) + "/" +
-                                   std::to_string(parties_) + "]>";
+      const std::string expected =
+          "<asyncio.locks.Barrier object [filling, waiters:" + std::to_string(waiting) + "/" +
+          std::to_string(parties_) + "]>";
       check(repr(*barrier_) == expected, "repr " + repr(*barrier_) + ", model says " + expected);
       check(barrier_->n_waiting() == static_cast<std::size_t>(waiting),
             "n_waiting() differs from the tasks blocked in wait()");

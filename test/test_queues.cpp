@@ -46,6 +46,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -1040,6 +1041,19 @@ TEST(QueueCppTests, ReprOfEachQueueClass) {
   prio.shutdown(true);
   EXPECT_EQ(repr(lifo), "<LifoQueue maxsize=0 shutdown>");
   EXPECT_EQ(repr(prio), "<PriorityQueue maxsize=0 shutdown>");
+
+  // Heap order, not sorted order: heapq's list after each push and pop (CPython 3.13).
+  asyncio::PriorityQueue<int> heap;
+  for (int i : {5, 3, 8, 1, 4}) heap.put_nowait(i);
+  EXPECT_EQ(repr(heap), "<PriorityQueue maxsize=0 _queue=[1, 3, 8, 5, 4] tasks=5>");
+  EXPECT_EQ(heap.get_nowait(), 1);
+  EXPECT_EQ(repr(heap), "<PriorityQueue maxsize=0 _queue=[3, 4, 8, 5] tasks=5>");
+  for (int i : {7, 2, 2, 9, 0, 6}) heap.put_nowait(i);
+  EXPECT_EQ(repr(heap), "<PriorityQueue maxsize=0 _queue=[0, 2, 2, 4, 6, 8, 3, 9, 5, 7] tasks=11>");
+  EXPECT_EQ(heap.get_nowait(), 0);
+  EXPECT_EQ(heap.get_nowait(), 2);
+  heap.task_done();
+  EXPECT_EQ(repr(heap), "<PriorityQueue maxsize=0 _queue=[2, 4, 3, 5, 6, 8, 7, 9] tasks=10>");
 }
 
 // is_shutdown() reports shutdown(), immediate or not, and nothing before it.
@@ -1053,4 +1067,42 @@ TEST(QueueCppTests, IsShutdownReportsShutdown) {
   l.shutdown(true);
   EXPECT_TRUE(l.is_shutdown());
   EXPECT_TRUE(l.empty());
+}
+
+// --- A queue destroyed while tasks wait (no CPython twin: Python keeps it alive) ----------
+
+using asyncio::testing::destroy_while_waiting;
+
+ASYNCIO_TEST(QueueCppTests, DestroyedWhileATaskWaitsToGet) {
+  auto q = std::make_unique<asyncio::Queue<int>>();
+  co_await destroy_while_waiting(
+      q, [](asyncio::Queue<int>& x) -> awaitable<void> { co_await x.get(); });
+}
+
+ASYNCIO_TEST(QueueCppTests, DestroyedWhileATaskWaitsToPut) {
+  auto q = std::make_unique<asyncio::Queue<int>>(1);
+  q->put_nowait(1);
+  co_await destroy_while_waiting(
+      q, [](asyncio::Queue<int>& x) -> awaitable<void> { co_await x.put(2); });
+}
+
+ASYNCIO_TEST(QueueCppTests, DestroyedWhileATaskJoins) {
+  auto q = std::make_unique<asyncio::Queue<int>>();
+  q->put_nowait(1);
+  co_await destroy_while_waiting(
+      q, [](asyncio::Queue<int>& x) -> awaitable<void> { co_await x.join(); });
+}
+
+// Woken by put_nowait(), then destroyed (with the item) before the getter ran.
+ASYNCIO_TEST(QueueCppTests, DestroyedAfterWakingAGetter) {
+  auto q = std::make_unique<asyncio::Queue<int>>();
+  auto t = asyncio::create_task(
+      [](asyncio::Queue<int>& x) -> awaitable<int> { co_return co_await x.get(); }(*q));
+  co_await asyncio::sleep(0);
+  q->put_nowait(1);
+  q.reset();
+  co_await asyncio::sleep(1);
+  EXPECT_FALSE(t.done());
+  t.cancel();
+  EXPECT_TRUE(co_await asyncio::testing::co_raises<asyncio::CancelledError>(t));
 }

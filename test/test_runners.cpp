@@ -352,3 +352,35 @@ TEST(RunnerTests, DestructorClosesTheLoop) {
   // The loop went with the runner: the future outlives it and says so.
   EXPECT_THROW(probe->get_loop(), asyncio::RuntimeError);
 }
+
+// --- RunnerCppTests (no CPython twin) --------------------------------------------------------
+
+namespace {
+awaitable<void> await_chain(int n, int& cancelled) {
+  try {
+    if (n == 0) {
+      co_await asyncio::sleep(3600);
+    } else {
+      co_await asyncio::create_task(await_chain(n - 1, cancelled));
+    }
+  } catch (const asyncio::CancelledError&) {
+    ++cancelled;
+    throw;
+  }
+}
+}  // namespace
+
+// run() cancels the tasks still pending at exit in one bulk cancellation: a chain of
+// 100,000 tasks each awaiting the next is cancelled in linear time (Python's walk, and a
+// loop of cancel() calls, is quadratic: about 10^10 steps here, far past the test timeout).
+TEST(RunnerCppTests, ShutdownCancelsALongAwaitChainInLinearTime) {
+  constexpr int kTasks = 100'000;
+  int cancelled = 0;
+  auto main = [](int& count) -> awaitable<void> {
+    asyncio::create_task(await_chain(kTasks - 1, count));
+    co_await asyncio::sleep(1);  // the whole chain is waiting
+    EXPECT_EQ(asyncio::all_tasks().size(), static_cast<std::size_t>(kTasks) + 1);
+  };
+  asyncio::run(main(cancelled), {.virtual_time = true});
+  EXPECT_EQ(cancelled, kTasks);
+}

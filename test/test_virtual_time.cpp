@@ -3,9 +3,14 @@
 
 #include "asyncio_test.hpp"
 
+#include <boost/asio/local/connect_pair.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 
+#include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -54,5 +59,86 @@ ASYNCIO_TEST(VirtualTime, SleepForeverIsCancellable) {
     ADD_FAILURE() << "expected CancelledError";
   } catch (const asyncio::CancelledError&) {
   }
+  EXPECT_EQ(now(), 0.0);
+}
+
+// An infinite delay means never: under virtual time the clock does not jump to it.
+ASYNCIO_TEST(VirtualTime, InfiniteSleepNeverFires) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  auto forever = asyncio::create_task(asyncio::sleep(inf));
+  auto later = asyncio::create_task(asyncio::sleep(std::chrono::hours::max()));
+  co_await asyncio::sleep(10);
+  EXPECT_EQ(now(), 10.0);
+  EXPECT_FALSE(forever.done());
+  EXPECT_FALSE(later.done());
+  forever.cancel();
+  later.cancel();
+  co_await asyncio::sleep(0);
+  EXPECT_TRUE(forever.cancelled());
+  EXPECT_TRUE(later.cancelled());
+}
+
+namespace {
+// Runs `main` on a virtual-time loop and gives the message of the RuntimeError it raised.
+std::string deadlock_message(asyncio::awaitable<void> main) {
+  try {
+    asyncio::run(std::move(main), {.virtual_time = true});
+  } catch (const asyncio::RuntimeError& e) {
+    return e.what();
+  } catch (...) {
+    return "raised " + asyncio::testing::describe(std::current_exception());
+  }
+  return "returned";
+}
+}  // namespace
+
+// When nothing can ever happen again, run() says so instead of hanging (or, with an
+// infinite timer, jumping to the end of time).
+TEST(VirtualTime, SleepForeverAloneIsADeadlock) {
+  const std::string message = deadlock_message([]() -> asyncio::awaitable<void> {
+    co_await asyncio::sleep(std::numeric_limits<double>::infinity());
+  }());
+  EXPECT_NE(message.find("Deadlock: nothing can happen any more"), std::string::npos) << message;
+  EXPECT_NE(message.find("1 task waits:\n  <Task pending name='Task-"), std::string::npos)
+      << message;
+}
+
+TEST(VirtualTime, WaitForWithInfiniteTimeoutNeverTimesOut) {
+  const std::string message = deadlock_message([]() -> asyncio::awaitable<void> {
+    asyncio::Future<int> never;
+    co_await asyncio::wait_for(never, std::numeric_limits<double>::infinity());
+  }());
+  EXPECT_NE(message.find("Deadlock"), std::string::npos) << message;
+}
+
+TEST(VirtualTime, DeadlockNamesTheWaitingTasks) {
+  const std::string message = deadlock_message([]() -> asyncio::awaitable<void> {
+    asyncio::Event event;
+    asyncio::Future<int> answer;
+    asyncio::create_task(
+        [](asyncio::Event& e) -> asyncio::awaitable<void> { co_await e.wait(); }(event),
+        "event-waiter");
+    co_await asyncio::sleep(5);
+    co_await answer;
+  }());
+  EXPECT_NE(message.find("2 tasks wait:"), std::string::npos) << message;
+  EXPECT_NE(message.find("name='event-waiter'"), std::string::npos) << message;
+  EXPECT_NE(message.find("wait_for=<Future pending>"), std::string::npos) << message;
+}
+
+// I/O still pending in Asio is not a deadlock: the loop waits for it. Here a socket read
+// completes from another thread's write (no sleeping: it may come before or after the
+// loop runs out of other work).
+ASYNCIO_TEST(VirtualTime, PendingAsioIoFromAnotherThreadIsNotADeadlock) {
+  auto& io = asyncio::get_running_loop().get_io_context();
+  boost::asio::local::stream_protocol::socket a(io), b(io);
+  boost::asio::local::connect_pair(a, b);
+  std::thread writer([&b] { boost::asio::write(b, boost::asio::buffer("x", 1)); });
+  char c = 0;
+  const std::size_t n =
+      co_await a.async_read_some(boost::asio::buffer(&c, 1), asyncio::use_awaitable);
+  writer.join();
+  EXPECT_EQ(n, 1u);
+  EXPECT_EQ(c, 'x');
   EXPECT_EQ(now(), 0.0);
 }

@@ -6,18 +6,22 @@
 
 #include <cstddef>
 #include <iosfwd>
+#include <memory>
 
 namespace asyncio {
 
 /// Python: `asyncio.Barrier(parties)`.
 ///
 /// Cancellation: a task cancelled in `wait()` leaves the barrier (it no longer counts as
-/// arrived); the others keep waiting.
+/// arrived); the others keep waiting. Destroying the Barrier while tasks wait is safe: they
+/// wait on (nobody can release them any more) until cancelled.
 /// Threads: the loop's thread only.
 class Barrier {
  public:
+  /// `parties` is signed, as Python's int: `Barrier(-1)` is refused, not wrapped into a huge
+  /// count.
   /// Throws: `ValueError("parties must be > 0")`.
-  explicit Barrier(std::size_t parties);
+  explicit Barrier(long parties);
   Barrier(const Barrier&) = delete;
   Barrier& operator=(const Barrier&) = delete;
 
@@ -29,24 +33,19 @@ class Barrier {
   /// Python: `await barrier.abort()`: the barrier is broken for current and future waiters.
   awaitable<void> abort();
 
-  std::size_t parties() const noexcept { return parties_; }
+  std::size_t parties() const noexcept;
   /// Python: `barrier.n_waiting`: tasks waiting while the barrier fills.
-  std::size_t n_waiting() const noexcept { return state_ == State::filling ? count_ : 0; }
-  bool broken() const noexcept { return state_ == State::broken; }
+  std::size_t n_waiting() const noexcept;
+  bool broken() const noexcept;
 
-  /// Python's repr: `<Barrier [filling, waiters:1/3]>`, `<Barrier [broken]>`.
+  /// Python's repr without the address: `<asyncio.locks.Barrier object [filling, waiters:1/3]>`,
+  /// `<asyncio.locks.Barrier object [broken]>`.
   friend std::ostream& operator<<(std::ostream& os, const Barrier& barrier);
 
  private:
-  enum class State { filling, draining, resetting, broken };
-  awaitable<void> block();
-  awaitable<void> wait_released();
-  void exit() noexcept;
-
-  Condition cond_;
-  std::size_t parties_;
-  std::size_t count_ = 0;
-  State state_ = State::filling;
+  // Shared with the coroutines of wait(), reset() and abort(): they may outlive the Barrier.
+  struct Core;
+  std::shared_ptr<Core> core_;
 };
 
 }  // namespace asyncio

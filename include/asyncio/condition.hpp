@@ -18,20 +18,28 @@ namespace detail {
 struct ConditionWaiter : PrimitiveWaiter {
   struct params {
     Condition* cond;
+    bool* gone;  // set when the Condition is destroyed while this waits
   };
   using result_type = void;
-  explicit ConditionWaiter(const params& p) noexcept : cond(p.cond) {}
+  explicit ConditionWaiter(const params& p) noexcept : cond(p.cond), gone(p.gone) {}
+  ConditionWaiter(const ConditionWaiter&) = delete;
+  ~ConditionWaiter() {
+    if (detached) *gone = true;
+  }
   bool ready() const noexcept { return false; }
   void suspend(EventLoop& loop, TaskCore* task) noexcept;
   void resume();
   Condition* cond;
+  bool* gone;
 };
 }  // namespace detail
 
 /// A condition variable for tasks. Python: `asyncio.Condition(lock=None)`.
 ///
 /// Cancellation: a task cancelled in `wait()` re-acquires the lock before `CancelledError`
-/// reaches it (and passes a notification on), as Python 3.13 does.
+/// reaches it (and passes a notification on), as Python 3.13 does. If the Condition was
+/// destroyed while the task waited, `wait()` waits on until cancelled and then raises at
+/// once, touching nothing of it (a `scoped()` guard of its lock must not outlive it).
 /// Threads: the loop's thread only.
 class Condition {
  public:
@@ -67,13 +75,14 @@ class Condition {
     co_return result;
   }
 
-  /// Python: `cond.notify(n=1)`: wake up to `n` waiters.
+  /// Python: `cond.notify(n=1)`: wake up to `n` waiters; none when `n <= 0` (`n` is signed,
+  /// as Python's int, so that `notify(-1)` does not wrap into "everyone").
   /// Throws: `RuntimeError("cannot notify on un-acquired lock")`.
-  void notify(std::size_t n = 1);
+  void notify(long n = 1);
   /// Python: `cond.notify_all()`.
-  void notify_all() { notify(waiters_.size()); }
+  void notify_all() { notify(static_cast<long>(waiters_.size())); }
 
-  /// Python's repr: `<Condition [locked, waiters:1]>`.
+  /// Python's repr without the address: `<asyncio.locks.Condition object [locked, waiters:1]>`.
   friend std::ostream& operator<<(std::ostream& os, const Condition& cond);
 
  private:

@@ -45,7 +45,8 @@ class Event {
   /// Python: `event.is_set()`.
   bool is_set() const noexcept { return value_; }
 
-  /// Python's repr: `<Event [set]>`, `<Event [unset, waiters:1]>`.
+  /// Python's repr without the address: `<asyncio.locks.Event object [set]>`,
+  /// `<asyncio.locks.Event object [unset, waiters:1]>`.
   friend std::ostream& operator<<(std::ostream& os, const Event& event);
 
  private:

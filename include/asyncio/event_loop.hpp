@@ -36,6 +36,8 @@ class Task;
 namespace detail {
 template <typename W>
 class Awaitable;
+template <typename F>
+struct coroutine_function_result;
 class FutureCore;
 class TaskCore;
 class LoopExecutor;
@@ -257,6 +259,11 @@ class EventLoop {
   /// `loop.create_task(asyncio::sleep(1s))`: an asyncio operation run as a task.
   template <typename W>
   Task<typename W::result_type> create_task(detail::Awaitable<W> op, std::string name = {});
+  /// `loop.create_task([=]() -> awaitable<T> {...})`: a coroutine function run as a task,
+  /// kept alive (with its captures) until the task ends; see the free `create_task`.
+  template <typename F>
+  requires std::invocable<F&> Task<typename detail::coroutine_function_result<F>::type> create_task(
+      F fn, std::string name = {});
 
   // --- errors and debug ----------------------------------------------------------------
 
@@ -332,9 +339,13 @@ class EventLoop {
   void schedule_callback(detail::CallbackBase* node);
   void add_timer(detail::TimerNode* node, std::int64_t when);
   void post_threadsafe(detail::CallbackBase* node);
-  void drain_inbox() noexcept;
+  void wake_locked() noexcept;
+  void drain_inbox(std::size_t limit) noexcept;
+  void drain_inbox_all() noexcept;
   void run_once();
   void poll_io();
+  void poll_virtual();
+  std::string deadlock_report() const;
   void run_ready_batch();
   bool can_continue_batch() const noexcept;
   bool next_timer_due() const noexcept;

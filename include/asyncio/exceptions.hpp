@@ -39,6 +39,14 @@ class ValueError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+/// Python: `OverflowError`. Raised where a C++ counter would pass its type's limit and
+/// Python's unbounded int would not (`Semaphore::release()` at `LONG_MAX`); the object is
+/// left unchanged instead of wrapping.
+class OverflowError : public std::overflow_error {
+ public:
+  using std::overflow_error::overflow_error;
+};
+
 /// The operation exceeded its deadline. Python: `TimeoutError` (`asyncio.TimeoutError`).
 class TimeoutError : public std::runtime_error {
  public:

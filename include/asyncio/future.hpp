@@ -65,8 +65,10 @@ template <typename S>
 struct FutureWaiter : Waiter {
   using result_type = decltype(std::declval<S&>().result());
 
+  // The waiter holds a reference: the awaited handle may be an lvalue that its owner drops
+  // while the coroutine waits (Python's awaiting task keeps the future alive too).
   template <typename Handle>
-  explicit FutureWaiter(const Handle& h) : state(h.detail_state()) {
+  explicit FutureWaiter(const Handle& h) : state(Ref<S>::share(h.detail_state())) {
     try_cancel = [](Waiter* w, const std::string& msg) {
       return static_cast<FutureWaiter*>(w)->state->cancel(msg);
     };
@@ -85,7 +87,7 @@ struct FutureWaiter : Waiter {
       throw RuntimeError("Task " + (current ? current->repr() + " " : std::string()) +
                          "got Future " + state->repr() + " attached to a different loop");
     }
-    if (static_cast<FutureCore*>(current) == state) {
+    if (static_cast<FutureCore*>(current) == state.get()) {
       throw RuntimeError("Task cannot await on itself: " + state->repr());
     }
     return false;
@@ -103,7 +105,7 @@ struct FutureWaiter : Waiter {
     return state->result();
   }
 
-  S* state;
+  Ref<S> state;
 };
 
 }  // namespace detail

@@ -279,9 +279,11 @@ auto gather_range(std::vector<X> xs) {
 /// Python: `await asyncio.gather(a, b, c)`.
 ///
 /// Each argument is an `awaitable<T>` (wrapped in a task at once, as Python does), a
-/// `Task<T>` or a `Future<T>`; a `void` result is a `std::monostate`. The first exception
-/// propagates to the awaiter while the other children keep running. A child cancelled on
-/// its own makes the gather raise `CancelledError`.
+/// `Task<T>`, a `Future<T>`, an asyncio operation, or a coroutine function
+/// (`[=]() -> awaitable<T> {...}`, run as a task that keeps it and its captures alive); a
+/// `void` result is a `std::monostate`. The first exception propagates to the awaiter while
+/// the other children keep running. A child cancelled on its own makes the gather raise
+/// `CancelledError`.
 /// Cancellation: cancelling the gather (or the task awaiting it) cancels every child; the
 /// gather then raises `CancelledError` once they are done.
 /// Throws: `RuntimeError` without a running loop.
@@ -297,8 +299,8 @@ requires(detail::future_like<X>&&...) auto gather(return_exceptions_t, X&&... xs
   return detail::gather_pack<true>(std::forward<X>(xs)...);
 }
 
-/// `gather(*aws)` over a vector of awaitables, tasks or futures: a `std::vector` of
-/// results, in order.
+/// `gather(*aws)` over a vector of awaitables, tasks, futures or coroutine functions (e.g.
+/// `std::function<awaitable<T>()>`): a `std::vector` of results, in order.
 template <typename X>
 requires detail::future_like<X>
 auto gather(std::vector<X> xs) {

@@ -60,7 +60,7 @@ class Lock {
   /// Python: `lock.locked()`.
   bool locked() const noexcept { return locked_; }
 
-  /// Python's repr: `<Lock [locked, waiters:2]>`.
+  /// Python's repr without the address: `<asyncio.locks.Lock object [locked, waiters:2]>`.
   friend std::ostream& operator<<(std::ostream& os, const Lock& lock);
 
  private:

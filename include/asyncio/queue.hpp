@@ -39,14 +39,21 @@ class QueueCore {
  protected:
   /// Python: `_wakeup_next(waiters)`: wake the first waiter that is still waiting; the ones
   /// before it (cancelled) are dropped from the list.
-  static void wakeup_next(WaitList& waiters) noexcept {
+  void wakeup_next(WaitList& waiters) noexcept {
     while (Waiter* w = waiters.pop_front()) {
       auto* p = static_cast<PrimitiveWaiter*>(w);
       if (p->pending()) {
-        p->wake();
+        hand_off(p);
         return;
       }
     }
+  }
+  /// Wakes `p`, taken off its list as Python's deque.popleft() does, but kept in `woken_`
+  /// until it runs: if the queue is destroyed first, that list detaches it.
+  void hand_off(PrimitiveWaiter* p) noexcept {
+    p->list = &woken_;
+    woken_.push_back(p);
+    p->wake();
   }
   void after_put() noexcept {
     ++unfinished_;
@@ -59,6 +66,7 @@ class QueueCore {
 
   long maxsize_;
   std::size_t unfinished_ = 0;
+  WaitList woken_;  // getters and putters woken but not yet run
   Event finished_;
   bool shutdown_ = false;
 };
@@ -79,8 +87,9 @@ struct QueueGetWaiter : PrimitiveWaiter {
   void suspend(EventLoop& loop, TaskCore* task) noexcept { enqueue(q->getters_, loop, task); }
   /// Woken, but the item went to someone else first: wait again (Python's while loop).
   bool rewait() noexcept {
+    if (PrimitiveWaiter::rewait()) return true;  // detached: q is gone
     if (!q->empty() || q->is_shutdown()) return false;
-    requeue();
+    requeue(q->getters_);
     return true;
   }
   result_type resume() {
@@ -117,8 +126,9 @@ struct QueuePutWaiter : PrimitiveWaiter {
   }
   void suspend(EventLoop& loop, TaskCore* task) noexcept { enqueue(q->putters_, loop, task); }
   bool rewait() noexcept {
+    if (PrimitiveWaiter::rewait()) return true;  // detached: q is gone
     if (!q->full() || q->is_shutdown()) return false;
-    requeue();
+    requeue(q->putters_);
     return true;
   }
   void resume() {
@@ -324,7 +334,8 @@ class BasicQueue : public detail::QueueCore {
   void wake_next_getter() noexcept { wakeup_next(getters_); }
   void wake_next_putter() noexcept { wakeup_next(putters_); }
 
-  /// Python's repr: `<Queue maxsize=0 _queue=[1, 2] tasks=2>`.
+  /// Python's `str(queue)` (its repr without the address): `<Queue maxsize=1 _queue=[1]
+  /// tasks=1>`; a PriorityQueue lists its items in heap order, as heapq keeps them.
   friend std::ostream& operator<<(std::ostream& os, const BasicQueue& q) {
     os << '<' << Store::name << " maxsize=" << q.maxsize_;
     if (!q.empty()) detail::describe_items<T>(os, q.store_.items);

@@ -49,13 +49,16 @@ class Semaphore {
     return detail::Awaitable<detail::ScopedWaiter<detail::SemaphoreAcquireWaiter>>({this});
   }
   /// Python: `sem.release()`: frees a slot and wakes the first waiter.
+  /// Throws: `OverflowError` when the value is already `LONG_MAX` (Python's int would grow
+  /// on); the semaphore is left unchanged.
   virtual void release();
   /// Python: `sem.locked()`: true when `acquire()` would wait.
   bool locked() const noexcept;
   /// The number of free slots (Python: `_value`).
   long value() const noexcept { return value_; }
 
-  /// Python's repr: `<Semaphore [unlocked, value:2]>`, `<Semaphore [locked, waiters:1]>`.
+  /// Python's repr without the address: `<asyncio.locks.Semaphore object [unlocked, value:2]>`,
+  /// `<asyncio.locks.BoundedSemaphore object [locked, waiters:1]>`.
   friend std::ostream& operator<<(std::ostream& os, const Semaphore& sem);
 
  protected:

@@ -15,7 +15,9 @@ namespace asyncio {
 ///
 /// Cancelling the task awaiting the shield raises `CancelledError` in that task while the
 /// inner task goes on; cancelling the inner task itself cancels the shield too.
-/// `x` is an `awaitable<T>` (wrapped in a task), a `Task<T>` or a `Future<T>`.
+/// `x` is an `awaitable<T>` (wrapped in a task), a `Task<T>`, a `Future<T>`, an asyncio
+/// operation, or a coroutine function (`[=]() -> awaitable<T> {...}`, run as a task that
+/// keeps it and its captures alive).
 template <typename X>
 requires detail::future_like<X> Future<detail::value_t<X>> shield(X&& x) {
   using T = detail::value_t<X>;

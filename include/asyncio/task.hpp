@@ -11,8 +11,10 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/cancellation_state.hpp>
 
+#include <concepts>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <type_traits>
@@ -243,6 +245,69 @@ Task<typename W::result_type> EventLoop::create_task(detail::Awaitable<W> op, st
 template <typename W>
 Task<typename W::result_type> create_task(detail::Awaitable<W> op, std::string name = {}) {
   return create_task(detail::as_coroutine(std::move(op)), std::move(name));
+}
+
+namespace detail {
+/// The `T` of what a coroutine function returns: `awaitable<T>` or an asyncio operation.
+template <typename R>
+struct coroutine_value {};
+template <typename T>
+struct coroutine_value<awaitable<T>> {
+  using type = T;
+};
+template <typename W>
+struct coroutine_value<Awaitable<W>> {
+  using type = typename W::result_type;
+};
+
+/// Python's coroutine function (`async def`): a callable taking no arguments and returning
+/// an `awaitable<T>` or an asyncio operation (what `sleep(1s)` returns).
+template <typename F>
+concept coroutine_function = std::invocable<F&> && requires {
+  typename coroutine_value<std::invoke_result_t<F&>>::type;
+};
+
+/// The `T` of a coroutine function `F`. A callable that returns anything else stops the
+/// build here with a message of its own, rather than with a list of candidate overloads.
+template <typename F>
+struct coroutine_function_result {
+  static_assert(!std::invocable<F&>,
+                "asyncio: a callable given in place of a coroutine must take no arguments and "
+                "return asyncio::awaitable<T> or an asyncio operation (such as sleep(1s))");
+  using type = void;  // F is no callable: the overload is discarded by its constraint
+};
+template <coroutine_function F>
+struct coroutine_function_result<F> {
+  using type = typename coroutine_value<std::invoke_result_t<F&>>::type;
+};
+template <typename F>
+using coroutine_function_t = typename coroutine_function_result<F>::type;
+
+/// The coroutine that calls `f` and awaits what it returns. `f` is a parameter, so it lives
+/// in the coroutine frame: a lambda's captures (which live in the lambda object, not in
+/// the frame of the coroutine it returns) stay alive for as long as that coroutine runs.
+template <typename F>
+awaitable<coroutine_function_t<F>> call_and_await(F f) {
+  co_return co_await std::invoke(f);
+}
+}  // namespace detail
+
+template <typename F>
+requires std::invocable<F&> Task<typename detail::coroutine_function_result<F>::type>
+EventLoop::create_task(F fn, std::string name) {
+  return create_task(detail::call_and_await(std::move(fn)), std::move(name));
+}
+
+/// `create_task([=]() -> awaitable<T> {...})`: a coroutine function run as a task, the
+/// callable (and so its captures) kept alive inside the task until it ends. Python:
+/// `asyncio.create_task(coro_fn())`, where the C++ spelling `create_task(lambda())` would
+/// leave the coroutine reading the captures of a lambda destroyed at the end of the
+/// statement. The callable is called when the task starts.
+/// Throws: `RuntimeError` when no loop runs.
+template <typename F>
+requires std::invocable<F&> Task<detail::coroutine_function_t<F>> create_task(
+    F fn, std::string name = {}) {
+  return detail::require_running_loop().create_task(std::move(fn), std::move(name));
 }
 
 /// Python: `asyncio.current_task()`: the running task, or a null handle in a plain

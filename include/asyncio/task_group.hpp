@@ -60,6 +60,15 @@ class TaskGroup {
   Task<typename W::result_type> create_task(detail::Awaitable<W> op, std::string name = {}) {
     return create_task(detail::as_coroutine(std::move(op)), std::move(name));
   }
+  /// `tg.create_task([=]() -> awaitable<T> {...})`: a coroutine function run as a child
+  /// task, kept alive (with its captures) until the child ends. A `[&]` capture may refer
+  /// to the variables around `task_group()`, which outlive every child, but not to the
+  /// body's own locals: the body's frame ends before the group waits for its children.
+  template <typename F>
+  requires std::invocable<F&> Task<detail::coroutine_function_t<F>> create_task(
+      F fn, std::string name = {}) {
+    return create_task(detail::call_and_await(std::move(fn)), std::move(name));
+  }
 
   /// Python 3.15: `tg.cancel()`: cancel the children and the body, and leave the group
   /// without `CancelledError`. Before the group is entered, it is cancelled on entry;

@@ -139,17 +139,19 @@ auto timeout_at(std::optional<double> when, F body) {
 
 /// Awaits `aw` with a time limit. Python 3.12+: `await asyncio.wait_for(aw, timeout)`.
 ///
-/// `aw` is an `awaitable<T>`, a `Task<T>`, a `Future<T>` or an asyncio operation. On expiry
-/// the inner work is cancelled and waited for, then `TimeoutError` is raised (unless the
-/// inner work swallowed the cancellation and returned a value: then that value). A
-/// delay <= 0 cancels at once. Nothing is left running when wait_for returns.
+/// `aw` is an `awaitable<T>`, a `Task<T>`, a `Future<T>`, an asyncio operation, or a
+/// coroutine function (`[=]() -> awaitable<T> {...}`, kept alive with its captures until
+/// its coroutine ends). On expiry the inner work is cancelled and waited for, then
+/// `TimeoutError` is raised (unless the inner work swallowed the cancellation and returned a
+/// value: then that value). A delay <= 0 cancels at once. Nothing is left running when
+/// wait_for returns.
 template <typename X>
 requires detail::future_like<X> awaitable<detail::value_t<X>> wait_for(X aw, detail::Delay delay);
 
 /// `wait_for(aw, std::nullopt)`: no limit (Python: `timeout=None`).
 template <typename X>
 requires detail::future_like<X> awaitable<detail::value_t<X>> wait_for(X aw, std::nullopt_t) {
-  co_return co_await std::move(aw);
+  co_return co_await detail::awaitable_of(std::move(aw));
 }
 
 namespace detail {
@@ -178,7 +180,8 @@ requires detail::future_like<X> awaitable<detail::value_t<X>> wait_for(X aw, det
     }
     co_return fut.result();
   }
-  co_return co_await timeout(delay, [&]() -> awaitable<T> { co_return co_await std::move(aw); });
+  co_return co_await timeout(
+      delay, [&]() -> awaitable<T> { co_return co_await detail::awaitable_of(std::move(aw)); });
 }
 
 }  // namespace asyncio

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <regex>
 #include <string>
 
@@ -87,6 +88,21 @@ awaitable<::testing::AssertionResult> co_raises(A aw, std::string pattern = "") 
   } catch (...) {
   }
   co_return ::testing::AssertionFailure() << "raised " << describe(error);
+}
+
+/// Destroys the primitive in `slot` (on the heap, so that ASan sees any use after it) while
+/// a task waits on it through `wait(primitive)`; checks that the task waits on, and that a
+/// cancel then ends it with CancelledError.
+template <typename P, typename Wait>
+awaitable<void> destroy_while_waiting(std::unique_ptr<P>& slot, Wait wait) {
+  auto t = create_task(wait(*slot));
+  co_await sleep(0);
+  EXPECT_FALSE(t.done());
+  slot.reset();
+  co_await sleep(1);
+  EXPECT_FALSE(t.done());
+  EXPECT_TRUE(t.cancel("late"));
+  EXPECT_TRUE(co_await co_raises<CancelledError>(t, "late"));
 }
 
 }  // namespace asyncio::testing

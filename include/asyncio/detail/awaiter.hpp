@@ -79,6 +79,15 @@ bool rewait(W* w) {
   return false;
 }
 
+/// `w.resume()`, unless the primitive it waited on was destroyed: then the wait can only
+/// have ended by cancellation (see `Waiter::detached`), and resume() must not touch it.
+template <typename W>
+decltype(auto) resume_waiter(W& w) {
+  if (w.detached) [[unlikely]]
+    throw_detached_wait(w.task);
+  return w.W::resume();
+}
+
 template <typename T>
 struct is_awaitable_op : std::false_type {};
 template <typename W>
@@ -179,7 +188,7 @@ class AsioAwaiter : public W {
     thread_.take(frame_->detach_thread());  // pump() sees an empty thread and returns
   }
 
-  decltype(auto) await_resume() { return W::resume(); }
+  decltype(auto) await_resume() { return resume_waiter<W>(*this); }
 
  private:
   static void run(ReadyNode* n, ReadyNode::Action a) {
@@ -247,7 +256,7 @@ class HandlerWaiter final : OpHolder<Op>, public W {
     if constexpr (std::is_void_v<result_type>) {
       if (!error) {
         try {
-          self->W::resume();
+          resume_waiter<W>(*self);
         } catch (...) {
           error = std::current_exception();
         }
@@ -257,7 +266,7 @@ class HandlerWaiter final : OpHolder<Op>, public W {
       std::optional<result_type> value;
       if (!error) {
         try {
-          value.emplace(self->W::resume());
+          value.emplace(resume_waiter<W>(*self));
         } catch (...) {
           error = std::current_exception();
         }

@@ -1,10 +1,11 @@
 #pragma once
-// What gather, wait, shield and friends accept: awaitables become tasks (Python's
-// `ensure_future`), tasks and futures are used as they are. Not API.
+// What gather, wait, shield and friends accept: awaitables and coroutine functions become
+// tasks (Python's `ensure_future`), tasks and futures are used as they are. Not API.
 
 #include <asyncio/future.hpp>
 #include <asyncio/task.hpp>
 
+#include <concepts>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -33,6 +34,15 @@ struct future_of<Awaitable<W>> {
   using type = Task<typename W::result_type>;
   using value_type = typename W::result_type;
 };
+/// A coroutine function (`[=]() -> awaitable<T> {...}`): a task that keeps the callable,
+/// and so its captures, alive while it runs. Any other callable fails the build with
+/// `coroutine_function_result`'s message.
+template <typename F>
+requires std::invocable<F&>
+struct future_of<F> {
+  using type = Task<coroutine_function_t<F>>;
+  using value_type = coroutine_function_t<F>;
+};
 
 template <typename X>
 concept future_like = requires {
@@ -52,6 +62,17 @@ future_t<X> ensure_future(X&& x) {
     return std::forward<X>(x);
   } else {
     return create_task(std::forward<X>(x));
+  }
+}
+
+/// What `co_await` takes for `x`: the coroutine that calls a coroutine function (keeping
+/// it alive), anything else as it is.
+template <typename X>
+decltype(auto) awaitable_of(X&& x) {
+  if constexpr (std::invocable<std::remove_cvref_t<X>&>) {
+    return call_and_await(std::forward<X>(x));
+  } else {
+    return std::forward<X>(x);
   }
 }
 

@@ -55,6 +55,9 @@ struct Waiter : ReadyNode {
   bool linked = false;
   bool is_callback = false;  // a heap DoneCallback, owned by the list it is in
   bool holds_ref = false;    // a scheduled DoneCallback keeps its future alive
+  /// Its wait list was destroyed (a primitive destroyed while tasks wait on it): it waits on,
+  /// touching nothing of the primitive, until cancelled.
+  bool detached = false;
   /// Resume with CancelledError: the task was cancelled after the wake-up was queued, or
   /// the wait itself was cancelled.
   bool cancelled = false;
@@ -63,6 +66,15 @@ struct Waiter : ReadyNode {
 /// Intrusive FIFO of waiters with O(1) removal (a cancelled waiter leaves from the middle).
 class WaitList {
  public:
+  WaitList() noexcept = default;
+  WaitList(const WaitList&) = delete;
+  WaitList& operator=(const WaitList&) = delete;
+  /// Detaches the waiters still listed (see `Waiter::detached`). Python would keep the
+  /// object alive for them; C++ owners may destroy it, and the waiters must not notice.
+  ~WaitList() {
+    if (head_) detach_all();
+  }
+
   bool empty() const noexcept { return head_ == nullptr; }
   Waiter* front() const noexcept { return head_; }
   std::size_t size() const noexcept { return size_; }
@@ -115,6 +127,8 @@ class WaitList {
   }
 
  private:
+  void detach_all() noexcept;
+
   Waiter* head_ = nullptr;
   Waiter* tail_ = nullptr;
   std::size_t size_ = 0;

@@ -39,14 +39,25 @@ struct PrimitiveWaiter : Waiter {
     status = Status::woken;
     LoopInternals::schedule(*loop, this);
   }
-  /// Leaves the list (Python: `self._waiters.remove(fut)`).
+  /// Leaves the list (Python: `self._waiters.remove(fut)`). A detached waiter is in no
+  /// list, and its list may be gone.
   void leave() noexcept {
-    if (list) list->remove(this);
+    if (linked) list->remove(this);
   }
-  /// Waits again after a wake-up that came to nothing (see `rewait`).
-  void requeue() noexcept {
+  /// Woken, then detached before it ran (the primitive was destroyed): wait on until
+  /// cancelled (see `rewait`). A waiter type with a rewait of its own calls this first.
+  bool rewait() noexcept {
+    if (!detached) [[likely]]
+      return false;
     status = Status::waiting;
-    list->push_back(this);
+    return true;
+  }
+  /// Waits again in `l` after a wake-up that came to nothing (see `rewait`).
+  void requeue(WaitList& l) noexcept {
+    leave();
+    status = Status::waiting;
+    list = &l;
+    l.push_back(this);
   }
   CancelledError cancelled_error() const {
     return CancelledError(task ? task->take_cancel_message() : std::string());

@@ -45,6 +45,9 @@ class ReadyQueue {
   std::size_t size_ = 0;
 };
 
+/// A deadline that never comes: an infinite delay, or one past the clock's range.
+inline constexpr std::int64_t kNever = INT64_MAX;
+
 /// A deadline in the loop's timer heap. Python: `TimerHandle` in `loop._scheduled`.
 struct TimerNode : ReadyNode {
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
