@@ -21,7 +21,10 @@ struct ConditionWaiter : PrimitiveWaiter {
     bool* gone;  // set when the Condition is destroyed while this waits
   };
   using result_type = void;
-  explicit ConditionWaiter(const params& p) noexcept : cond(p.cond), gone(p.gone) {}
+  explicit ConditionWaiter(const params& p) noexcept : cond(p.cond), gone(p.gone) {
+    describe_wait = &describe;
+  }
+  static void describe(const Waiter* w, std::ostream& os);
   ConditionWaiter(const ConditionWaiter&) = delete;
   ~ConditionWaiter() {
     if (detached) *gone = true;

@@ -15,7 +15,10 @@ struct SemaphoreAcquireWaiter : PrimitiveWaiter {
     Semaphore* sem;
   };
   using result_type = bool;
-  explicit SemaphoreAcquireWaiter(const params& p) noexcept : sem(p.sem) {}
+  explicit SemaphoreAcquireWaiter(const params& p) noexcept : sem(p.sem) {
+    describe_wait = &describe;
+  }
+  static void describe(const Waiter* w, std::ostream& os);
   bool ready() noexcept;
   void suspend(EventLoop& loop, TaskCore* task) noexcept;
   bool resume();
