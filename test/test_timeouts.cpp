@@ -55,9 +55,11 @@ namespace {
 using asyncio::testing::co_raises;
 using asyncio::testing::describe;
 using asyncio::testing::raises;
-auto int_body = []() -> awaitable<int> { co_return 1; };
-auto scoped_string_body = [](asyncio::Timeout&) -> awaitable<std::string> { co_return ""; };
-auto void_body = []() -> awaitable<void> { co_return; };
+[[maybe_unused]] auto int_body = []() -> awaitable<int> { co_return 1; };
+[[maybe_unused]] auto scoped_string_body = [](asyncio::Timeout&) -> awaitable<std::string> {
+  co_return "";
+};
+[[maybe_unused]] auto void_body = []() -> awaitable<void> { co_return; };
 }  // namespace
 
 // `async with timeout(...)` gives what the block gives; the body takes the scope or nothing.

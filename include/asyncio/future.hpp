@@ -210,17 +210,11 @@ Future<T> EventLoop::create_future() {
   return Future<T>(*this);
 }
 
-}  // namespace asyncio
-
-namespace boost::asio::detail {
-
-template <typename Signature, typename T, typename Executor>
-class awaitable_async_op<Signature, ::asyncio::Future<T>, Executor>
-    : public ::asyncio::detail::AsioAwaiter<
-          ::asyncio::detail::FutureWaiter<::asyncio::detail::FutureState<T>>, Executor> {
- public:
-  using ::asyncio::detail::AsioAwaiter<
-      ::asyncio::detail::FutureWaiter<::asyncio::detail::FutureState<T>>, Executor>::AsioAwaiter;
+namespace detail {
+template <typename T>
+struct waiter_of<Future<T>> {
+  using type = FutureWaiter<FutureState<T>>;
 };
+}  // namespace detail
 
-}  // namespace boost::asio::detail
+}  // namespace asyncio

@@ -9,7 +9,6 @@
 #include <asyncio/future.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/cancellation_state.hpp>
 
 #include <concepts>
 #include <cstdint>
@@ -27,9 +26,6 @@ template <typename T>
 class Task;
 
 namespace detail {
-
-using entry_point = boost::asio::awaitable<boost::asio::detail::awaitable_thread_entry_point,
-                                           boost::asio::any_io_executor>;
 
 template <typename T>
 class TaskState;
@@ -57,14 +53,8 @@ class TaskState final : public TaskCore {
 
  private:
   void launch() override {
-    namespace asio = boost::asio;
-    asio::any_io_executor ex(LoopExecutor(*loop_, this));
-    asio::cancellation_slot slot = cancel_signal_.slot();
-    asio::detail::awaitable_thread<asio::any_io_executor> thread(std::move(entry_), ex, slot,
-                                                                 asio::cancellation_state(slot));
-    // Cancellation is delivered by the task, not by Asio's sticky "cancelled" state.
-    thread.throw_if_cancelled(false);
-    thread.launch();
+    launch_thread(std::move(entry_), boost::asio::any_io_executor(LoopExecutor(*loop_, this)),
+                  cancel_signal_.slot());
   }
   void drop_coroutine() noexcept override { entry_point dropped(std::move(entry_)); }
   void describe_result(std::ostream& os) const override {
@@ -323,6 +313,11 @@ std::vector<AnyTask> all_tasks(EventLoop& loop);
 namespace detail {
 /// Runs the loop until `core` is done. Python: the body of `run_until_complete`.
 void run_until_done(EventLoop& loop, FutureCore& core);
+
+template <typename T>
+struct waiter_of<Task<T>> {
+  using type = FutureWaiter<TaskState<T>>;
+};
 }  // namespace detail
 
 template <typename T>
@@ -344,16 +339,3 @@ T EventLoop::run_until_complete(awaitable<T> main) {
 }
 
 }  // namespace asyncio
-
-namespace boost::asio::detail {
-
-template <typename Signature, typename T, typename Executor>
-class awaitable_async_op<Signature, ::asyncio::Task<T>, Executor>
-    : public ::asyncio::detail::AsioAwaiter<
-          ::asyncio::detail::FutureWaiter<::asyncio::detail::TaskState<T>>, Executor> {
- public:
-  using ::asyncio::detail::AsioAwaiter<
-      ::asyncio::detail::FutureWaiter<::asyncio::detail::TaskState<T>>, Executor>::AsioAwaiter;
-};
-
-}  // namespace boost::asio::detail

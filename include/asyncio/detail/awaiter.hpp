@@ -9,6 +9,7 @@
 // suspended coroutine in a Waiter that the loop resumes straight from its ready queue:
 // no allocation and no system call per hop.
 
+#include <asyncio/detail/asio_glue.hpp>
 #include <asyncio/detail/executor.hpp>
 #include <asyncio/detail/task_core.hpp>
 
@@ -104,67 +105,10 @@ decltype(auto) waiter_arg(Op&& op) noexcept {
   }
 }
 
-/// A suspended Asio "thread of execution" (coroutine stack), resumed at the frame that
-/// suspended it. Unlike Asio's own completion handlers it leaves the thread's cancellation
-/// slot alone: asyncio waits never install a handler there, so there is nothing to clear
-/// (and clearing touches the task's cancellation state, a cache miss per hop).
-template <typename Executor>
-class SuspendedThread : public boost::asio::detail::awaitable_thread<Executor> {
-  using base = boost::asio::detail::awaitable_thread<Executor>;
-
- public:
-  explicit SuspendedThread(base* t) noexcept : base(std::move(*t)) {}
-
-  bool empty() const noexcept { return !this->bottom_of_stack_.valid(); }
-  void resume(boost::asio::detail::awaitable_frame_base<Executor>* top) {
-    top->attach_thread(this);
-    this->pump();
-  }
-};
-
-/// Raw storage for a SuspendedThread that is only destroyed when it still owns a stack.
-/// A hop moves the stack pointer twice (into the waiter, back onto the C++ stack to pump
-/// it); after the move the source is empty, and Asio's out-of-line destructor would only
-/// find that out. Skipping it keeps the hop free of calls.
-template <typename Executor>
-class ThreadSlot {
-  using thread_type = SuspendedThread<Executor>;
-
- public:
-  ThreadSlot() noexcept {}
-  ThreadSlot(const ThreadSlot&) = delete;
-  ThreadSlot& operator=(const ThreadSlot&) = delete;
-  ~ThreadSlot() { reset(); }
-
-  /// Takes the stack of `t` (its source is left empty).
-  void take(boost::asio::detail::awaitable_thread<Executor>* t) noexcept {
-    ::new (static_cast<void*>(&thread_)) thread_type(t);
-    holds_ = true;
-  }
-  thread_type* get() noexcept { return &thread_; }
-  /// Drops the held thread; if it still owns a stack, Asio unwinds the stack through its
-  /// executor. The thread is moved out first: unwinding may destroy the frame this slot
-  /// lives in.
-  void reset() noexcept {
-    if (holds_) {
-      holds_ = false;
-      if (!thread_.empty()) thread_type doomed(&thread_);
-    }
-  }
-  /// Forgets the (now empty) thread without running its destructor.
-  void release_empty() noexcept { holds_ = false; }
-
- private:
-  union {
-    thread_type thread_;
-  };
-  bool holds_ = false;
-};
-
 /// The waiter behind `co_await op` in an Asio coroutine: lives in the coroutine frame.
 template <typename W, typename Executor>
 class AsioAwaiter : public W {
-  using frame_type = boost::asio::detail::awaitable_frame_base<Executor>;
+  using frame_type = frame_base<Executor>;
 
  public:
   template <typename Op>
@@ -186,7 +130,7 @@ class AsioAwaiter : public W {
     // first: if that throws, the coroutine still owns its thread and gets the exception.
     EventLoop& loop = *running_loop;
     W::suspend(loop, LoopInternals::current_task(loop));
-    thread_.take(frame_->detach_thread());  // pump() sees an empty thread and returns
+    thread_.take_from(frame_);  // pump() sees an empty thread and returns
   }
 
   decltype(auto) await_resume() { return resume_waiter<W>(*this); }
@@ -203,8 +147,7 @@ class AsioAwaiter : public W {
     // Move the thread onto this stack first: resuming destroys this frame, and `self`.
     // After pump() the local slot is empty unless an exception unwound it.
     ThreadSlot<Executor> local;
-    local.take(self->thread_.get());
-    self->thread_.release_empty();
+    local.take_from(self->thread_);
     frame_type* top = self->frame_;
     StepScope step(*running_loop, self->task);
     local.get()->resume(top);
@@ -297,15 +240,9 @@ auto initiate(Op&& op, Token&& token) {
       token, std::forward<Op>(op));
 }
 
-}  // namespace asyncio::detail
-
-namespace boost::asio::detail {
-
-template <typename Signature, typename W, typename Executor>
-class awaitable_async_op<Signature, ::asyncio::detail::Awaitable<W>, Executor>
-    : public ::asyncio::detail::AsioAwaiter<W, Executor> {
- public:
-  using ::asyncio::detail::AsioAwaiter<W, Executor>::AsioAwaiter;
+template <typename W>
+struct waiter_of<Awaitable<W>> {
+  using type = W;
 };
 
-}  // namespace boost::asio::detail
+}  // namespace asyncio::detail
