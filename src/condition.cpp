@@ -7,16 +7,6 @@ namespace asyncio {
 
 namespace detail {
 
-// The task's repr says what it waits for: `wait_for=<asyncio.locks.Lock object [locked]>`.
-void ConditionWaiter::describe(const Waiter* w, std::ostream& os) {
-  const auto* self = static_cast<const ConditionWaiter*>(w);
-  if (self->detached) {
-    os << "<destroyed primitive>";
-  } else {
-    os << *self->cond;
-  }
-}
-
 void ConditionWaiter::suspend(EventLoop& loop, TaskCore* task) noexcept {
   enqueue(cond->waiters_, loop, task);
 }

@@ -6,16 +6,6 @@ namespace asyncio {
 
 namespace detail {
 
-// The task's repr says what it waits for: `wait_for=<asyncio.locks.Lock object [locked]>`.
-void EventWaiter::describe(const Waiter* w, std::ostream& os) {
-  const auto* self = static_cast<const EventWaiter*>(w);
-  if (self->detached) {
-    os << "<destroyed primitive>";
-  } else {
-    os << *self->event;
-  }
-}
-
 bool EventWaiter::ready() const noexcept {
   return event->value_;
 }

@@ -6,16 +6,6 @@ namespace asyncio {
 
 namespace detail {
 
-// The task's repr says what it waits for: `wait_for=<asyncio.locks.Lock object [locked]>`.
-void LockAcquireWaiter::describe(const Waiter* w, std::ostream& os) {
-  const auto* self = static_cast<const LockAcquireWaiter*>(w);
-  if (self->detached) {
-    os << "<destroyed primitive>";
-  } else {
-    os << *self->lock;
-  }
-}
-
 void report_release_error(std::exception_ptr e) noexcept {
   if (running_loop) {
     running_loop->call_exception_handler({"Exception in release() of a scoped guard", e, {}});

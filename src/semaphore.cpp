@@ -10,16 +10,6 @@ namespace asyncio {
 
 namespace detail {
 
-// The task's repr says what it waits for: `wait_for=<asyncio.locks.Lock object [locked]>`.
-void SemaphoreAcquireWaiter::describe(const Waiter* w, std::ostream& os) {
-  const auto* self = static_cast<const SemaphoreAcquireWaiter*>(w);
-  if (self->detached) {
-    os << "<destroyed primitive>";
-  } else {
-    os << *self->sem;
-  }
-}
-
 bool SemaphoreAcquireWaiter::ready() noexcept {
   if (sem->locked()) return false;
   --sem->value_;  // FIFO: only taken when nobody waits ahead

@@ -22,9 +22,8 @@ struct ConditionWaiter : PrimitiveWaiter {
   };
   using result_type = void;
   explicit ConditionWaiter(const params& p) noexcept : cond(p.cond), gone(p.gone) {
-    describe_wait = &describe;
+    describe_wait = &describe_primitive<ConditionWaiter, &ConditionWaiter::cond>;
   }
-  static void describe(const Waiter* w, std::ostream& os);
   ConditionWaiter(const ConditionWaiter&) = delete;
   ~ConditionWaiter() {
     if (detached) *gone = true;

@@ -15,8 +15,9 @@ struct EventWaiter : PrimitiveWaiter {
     Event* event;
   };
   using result_type = bool;
-  explicit EventWaiter(const params& p) noexcept : event(p.event) { describe_wait = &describe; }
-  static void describe(const Waiter* w, std::ostream& os);
+  explicit EventWaiter(const params& p) noexcept : event(p.event) {
+    describe_wait = &describe_primitive<EventWaiter, &EventWaiter::event>;
+  }
   bool ready() const noexcept;
   void suspend(EventLoop& loop, TaskCore* task) noexcept;
   bool resume();

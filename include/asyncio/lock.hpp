@@ -15,8 +15,9 @@ struct LockAcquireWaiter : PrimitiveWaiter {
     Lock* lock;
   };
   using result_type = bool;
-  explicit LockAcquireWaiter(const params& p) noexcept : lock(p.lock) { describe_wait = &describe; }
-  static void describe(const Waiter* w, std::ostream& os);
+  explicit LockAcquireWaiter(const params& p) noexcept : lock(p.lock) {
+    describe_wait = &describe_primitive<LockAcquireWaiter, &LockAcquireWaiter::lock>;
+  }
   inline bool ready() noexcept;  // below Lock: they are on every hop, so inline
   inline void suspend(EventLoop& loop, TaskCore* task) noexcept;
   inline bool resume();

@@ -71,17 +71,6 @@ class QueueCore {
   bool shutdown_ = false;
 };
 
-/// The task's repr says what it waits for: `wait_for=<Queue maxsize=1 _getters[1]>`.
-template <typename W>
-void describe_queue(const Waiter* w, std::ostream& os) {
-  const auto* self = static_cast<const W*>(w);
-  if (self->detached) {
-    os << "<destroyed primitive>";
-  } else {
-    os << *self->q;
-  }
-}
-
 template <typename Q>
 struct QueueGetWaiter : PrimitiveWaiter {
   struct params {
@@ -89,7 +78,7 @@ struct QueueGetWaiter : PrimitiveWaiter {
   };
   using result_type = typename Q::value_type;
   explicit QueueGetWaiter(const params& p) noexcept : q(p.q) {
-    describe_wait = &describe_queue<QueueGetWaiter>;
+    describe_wait = &describe_primitive<QueueGetWaiter, &QueueGetWaiter::q>;
   }
 
   bool ready() const {
@@ -130,10 +119,10 @@ struct QueuePutWaiter : PrimitiveWaiter {
   using result_type = void;
   explicit QueuePutWaiter(params&& p) noexcept(std::is_nothrow_move_constructible_v<params>)
       : q(p.q), item(std::move(p.item)) {
-    describe_wait = &describe_queue<QueuePutWaiter>;
+    describe_wait = &describe_primitive<QueuePutWaiter, &QueuePutWaiter::q>;
   }
   explicit QueuePutWaiter(const params& p) : q(p.q), item(p.item) {
-    describe_wait = &describe_queue<QueuePutWaiter>;
+    describe_wait = &describe_primitive<QueuePutWaiter, &QueuePutWaiter::q>;
   }
 
   bool ready() const {

@@ -16,9 +16,8 @@ struct SemaphoreAcquireWaiter : PrimitiveWaiter {
   };
   using result_type = bool;
   explicit SemaphoreAcquireWaiter(const params& p) noexcept : sem(p.sem) {
-    describe_wait = &describe;
+    describe_wait = &describe_primitive<SemaphoreAcquireWaiter, &SemaphoreAcquireWaiter::sem>;
   }
-  static void describe(const Waiter* w, std::ostream& os);
   bool ready() noexcept;
   void suspend(EventLoop& loop, TaskCore* task) noexcept;
   bool resume();

@@ -6,6 +6,7 @@
 #include <asyncio/detail/task_core.hpp>
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 
 namespace asyncio::detail {
@@ -76,6 +77,18 @@ struct PrimitiveWaiter : Waiter {
   EventLoop* loop = nullptr;
   Status status = Status::idle;
 };
+
+/// A waiter's `describe_wait`: the task's repr says what it waits for
+/// (`wait_for=<asyncio.locks.Lock object [locked]>`). `Member` points at the primitive.
+template <typename W, auto Member>
+void describe_primitive(const Waiter* w, std::ostream& os) {
+  const auto* self = static_cast<const W*>(w);
+  if (self->detached) {
+    os << "<destroyed primitive>";  // see Waiter::detached
+  } else {
+    os << *(self->*Member);
+  }
+}
 
 /// Wakes the first pending waiter of `list`, if any. Returns whether one was woken.
 inline bool wake_first_pending(WaitList& list) noexcept {
