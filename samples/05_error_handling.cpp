@@ -44,7 +44,7 @@ asyncio::awaitable<void> with_task_group() {
   } catch (const asyncio::ExceptionGroup& eg) {
     std::cout << "TaskGroup raised: " << eg.what() << '\n';
     for (const auto& e : eg.exceptions()) {
-      std::cout << "  " << asyncio::detail::describe_exception(e) << '\n';
+      std::cout << "  " << asyncio::format_exception(e) << '\n';
     }
   }
 }

@@ -29,7 +29,7 @@ awaitable<bool> Condition::wait() {
   bool gone = false;
   std::exception_ptr error;
   try {
-    co_await detail::Awaitable<detail::ConditionWaiter>({this, &gone});
+    co_await Operation<detail::ConditionWaiter>({this, &gone});
   } catch (...) {
     error = std::current_exception();
   }

@@ -60,9 +60,9 @@ std::int64_t coarse_clock_slack_ns() noexcept {
 #ifdef CLOCK_MONOTONIC_COARSE
   timespec res{};
   if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0) return -1;
-  const std::int64_t tick = res.tv_sec * 1'000'000'000LL + res.tv_nsec;
-  constexpr std::int64_t kMinSlack = 50'000'000;
-  return tick > 0 && tick <= kMinSlack ? std::max(2 * tick, kMinSlack) : -1;
+  const std::int64_t tick = res.tv_sec * detail::kNanosecondsPerSecond + res.tv_nsec;
+  constexpr std::int64_t kMinSlackNs = 50 * detail::kNanosecondsPerSecond / 1000;  // 50 ms
+  return tick > 0 && tick <= kMinSlackNs ? std::max(2 * tick, kMinSlackNs) : -1;
 #else
   return -1;
 #endif
@@ -72,7 +72,7 @@ std::int64_t coarse_clock_ns() noexcept {
 #ifdef CLOCK_MONOTONIC_COARSE
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+  return now.tv_sec * detail::kNanosecondsPerSecond + now.tv_nsec;
 #else
   return 0;
 #endif
@@ -110,31 +110,6 @@ EventLoop& require_running_loop() {
   return *running_loop;
 }
 
-std::int64_t delay_to_ns_slow(double seconds) {
-  if (std::isnan(seconds)) throw ValueError("Invalid delay: NaN (not a number)");
-  const double ns = seconds * 1e9;
-  if (ns >= 9.2e18) return std::numeric_limits<std::int64_t>::max();
-  if (ns <= -9.2e18) return -std::numeric_limits<std::int64_t>::max();
-  return static_cast<std::int64_t>(std::llround(ns));
-}
-
-void post_to_loop(EventLoop& loop, std::function<void()> fn) {
-  try {
-    loop.call_soon_threadsafe(std::move(fn));
-  } catch (const RuntimeError&) {
-    // The loop is closed: the work can never run (Asio drops it the same way).
-  }
-}
-
-boost::asio::execution_context& LoopExecutor::query(
-    boost::asio::execution::context_t) const noexcept {
-  return loop_->get_io_context();
-}
-
-void LoopExecutor::report_executor_exception(EventLoop& loop, std::exception_ptr e) noexcept {
-  loop.call_exception_handler({"Exception in callback (executor work)", std::move(e), {}});
-}
-
 namespace {
 // A Handle's callback: runs unless cancelled; the queue's (or heap's) reference is released.
 void run_callback(ReadyNode* n, ReadyNode::Action a) {
@@ -165,7 +140,7 @@ void Handle::cancel() noexcept {
 }
 
 double TimerHandle::when() const noexcept {
-  return node_ ? static_cast<double>(node_->when) / 1e9 : 0.0;
+  return node_ ? static_cast<double>(node_->when) / detail::kNanosecondsPerSecond : 0.0;
 }
 
 // --- EventLoop ---------------------------------------------------------------------------
@@ -330,7 +305,7 @@ void EventLoop::default_exception_handler(const ExceptionContext& context) {
     text += context.object.rfind("<Handle", 0) == 0 ? "handle: " : "future: ";
     text += context.object;
   }
-  if (context.exception) text += "\nexception: " + detail::describe_exception(context.exception);
+  if (context.exception) text += "\nexception: " + format_exception(context.exception);
   log(text);
 }
 
@@ -546,7 +521,10 @@ void EventLoop::teardown() {
   auto drain = [this] {
     drain_inbox_all();
     bool progress = true;
-    for (int round = 0; progress && round < 1000; ++round) {
+    // Discarding work can queue more (a destroyed coroutine's handlers); a bound keeps a
+    // pathological cycle from spinning forever.
+    constexpr int kTeardownRounds = 1000;
+    for (int round = 0; progress && round < kTeardownRounds; ++round) {
       progress = false;
       while (!ready_.empty()) {
         progress = true;
@@ -565,10 +543,10 @@ void EventLoop::teardown() {
       std::vector<detail::Ref<detail::TaskCore>> parked;
       for (detail::TaskListNode* n = tasks_.next_task; n != &tasks_; n = n->next_task) {
         auto* t = static_cast<detail::TaskCore*>(n);
-        if (t->waiter_) parked.push_back(detail::Ref<detail::TaskCore>::share(t));
+        if (t->fut_waiter()) parked.push_back(detail::Ref<detail::TaskCore>::share(t));
       }
       for (auto& t : parked) {
-        if (detail::Waiter* w = std::exchange(t->waiter_, nullptr)) {
+        if (detail::Waiter* w = t->take_fut_waiter()) {
           progress = true;
           w->fn(w, detail::ReadyNode::Action::discard);
         }

@@ -26,7 +26,6 @@ ExceptionGroup::ExceptionGroup(std::string message, std::vector<std::exception_p
       exceptions_(std::move(exceptions)),
       what_(describe_group(message_, exceptions_.size())) {}
 
-namespace detail {
 namespace {
 std::string type_name(const std::type_info& t) {
   int status = 0;
@@ -43,7 +42,7 @@ std::string args(const char* what) {
 }
 }  // namespace
 
-std::string describe_exception(const std::exception_ptr& e) {
+std::string format_exception(const std::exception_ptr& e) {
   if (!e) return "None";
   try {
     std::rethrow_exception(e);
@@ -56,6 +55,5 @@ std::string describe_exception(const std::exception_ptr& e) {
     return t ? type_name(*t) + "()" : std::string("unknown exception");
   }
 }
-}  // namespace detail
 
 }  // namespace asyncio

@@ -6,12 +6,6 @@ namespace asyncio {
 
 namespace detail {
 
-void report_release_error(std::exception_ptr e) noexcept {
-  if (running_loop) {
-    running_loop->call_exception_handler({"Exception in release() of a scoped guard", e, {}});
-  }
-}
-
 void LockAcquireWaiter::resume_cancelled() {
   leave();
   // Keep the invariant: if the lock is free, the first waiter will run.

@@ -139,7 +139,7 @@ void TaskGroup::cancel() {
 awaitable<void> TaskGroup::exit(std::exception_ptr body_error) {
   exiting_ = true;
   std::exception_ptr propagate_cancellation;
-  const bool body_cancelled = body_error && detail::is_cancelled_error(body_error);
+  const bool body_cancelled = holds<CancelledError>(body_error);
   if (body_cancelled) propagate_cancellation = body_error;
   if (body_error && !aborting_) abort();  // the body failed, or the parent is cancelled
 
@@ -176,18 +176,5 @@ awaitable<void> TaskGroup::exit(std::exception_ptr body_error) {
     throw ExceptionGroup("unhandled errors in a TaskGroup", std::move(errors));
   }
 }
-
-namespace detail {
-bool is_cancelled_error(const std::exception_ptr& e) noexcept {
-  if (!e) return false;
-  try {
-    std::rethrow_exception(e);
-  } catch (const CancelledError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-}  // namespace detail
 
 }  // namespace asyncio

@@ -1,6 +1,7 @@
 #include <asyncio/timeout.hpp>
 
 #include <charconv>
+#include <cmath>
 #include <ostream>
 
 namespace asyncio {
@@ -23,6 +24,15 @@ const char* state_name(Timeout::State s) {
 }
 }  // namespace
 
+Timeout::Timeout(std::optional<double> when) {
+  if (when) when_ns_ = detail::delay_to_ns(*when);
+}
+
+std::optional<double> Timeout::when() const noexcept {
+  if (!when_ns_) return std::nullopt;
+  return static_cast<double>(*when_ns_) / detail::kNanosecondsPerSecond;
+}
+
 void Timeout::enter() {
   if (state_ != State::created) throw RuntimeError("Timeout has already been entered");
   AnyTask task = current_task();
@@ -30,7 +40,7 @@ void Timeout::enter() {
   state_ = State::active;
   task_ = std::move(task);
   cancelling_ = task_.cancelling();
-  reschedule(when_);
+  schedule();
 }
 
 void Timeout::reschedule(std::optional<double> when) {
@@ -38,16 +48,22 @@ void Timeout::reschedule(std::optional<double> when) {
     if (state_ == State::created) throw RuntimeError("Timeout has not been entered");
     throw RuntimeError(std::string("Cannot change state of ") + state_name(state_) + " Timeout");
   }
-  when_ = when;
+  when_ns_.reset();
+  if (when) when_ns_ = detail::delay_to_ns(*when);
+  schedule();
+}
+
+void Timeout::schedule() {
   timer_.cancel();
   timer_ = Handle();
-  if (!when) return;
+  if (!when_ns_) return;
   EventLoop& loop = get_running_loop();
-  if (*when <= loop.time()) {
+  if (*when_ns_ <= loop.now().time_since_epoch().count()) {
     // Python: call_soon, so that the expiry comes before the task's next wake-up.
     timer_ = loop.call_soon([this] { on_timeout(); });
   } else {
-    timer_ = loop.call_at(*when, [this] { on_timeout(); });
+    timer_ = loop.call_at(EventLoop::time_point(EventLoop::duration(*when_ns_)),
+                          [this] { on_timeout(); });
   }
 }
 
@@ -63,7 +79,7 @@ void Timeout::exit(const std::exception_ptr& error) {
   if (state_ == State::expiring) {
     state_ = State::expired;
     // Our own cancellation (no newer request): it becomes TimeoutError.
-    if (task_.uncancel() <= cancelling_ && error && detail::is_cancelled_error(error)) {
+    if (task_.uncancel() <= cancelling_ && holds<CancelledError>(error)) {
       throw TimeoutError();
     }
   } else if (state_ == State::active) {
@@ -75,8 +91,11 @@ std::ostream& operator<<(std::ostream& os, const Timeout& t) {
   os << "<Timeout [" << state_name(t.state_) << ']';
   if (t.state_ == Timeout::State::active) {
     os << " when=";
-    if (t.when_) {
-      os << detail::python_float(static_cast<double>(std::llround(*t.when_ * 1000)) / 1000);
+    if (t.when_ns_) {
+      // Python rounds to milliseconds: round(self._when, 3).
+      constexpr std::int64_t kNanosecondsPerMillisecond = 1'000'000;
+      const double ms = std::round(static_cast<double>(*t.when_ns_) / kNanosecondsPerMillisecond);
+      os << detail::python_float(ms / 1000);
     } else {
       os << "None";
     }
@@ -94,8 +113,8 @@ std::string python_float(double v) {
   return s;
 }
 
-double loop_time() {
-  return require_running_loop().time();
+std::int64_t running_loop_now_ns() {
+  return require_running_loop().now().time_since_epoch().count();
 }
 
 awaitable<void> cancel_and_wait(FutureCore* core) {

@@ -6,7 +6,8 @@ namespace asyncio::detail {
 
 // Python: asyncio.tasks._wait. The callbacks share their state on the heap, as Python's
 // closure does: one may already be queued when wait returns, and run after it.
-awaitable<void> wait_core(std::vector<FutureCore*> fs, WaitOptions options) {
+awaitable<void> wait_core(std::vector<FutureCore*> fs, std::optional<Delay> timeout,
+                          ReturnWhen return_when) {
   struct State {
     Future<void> waiter;
     TimerHandle timeout_handle;
@@ -14,9 +15,9 @@ awaitable<void> wait_core(std::vector<FutureCore*> fs, WaitOptions options) {
     ReturnWhen return_when;
   };
   EventLoop& loop = require_running_loop();
-  auto st = std::make_shared<State>(State{Future<void>(loop), {}, fs.size(), options.return_when});
-  if (options.timeout) {
-    st->timeout_handle = loop.call_later(options.timeout->seconds, [st] {
+  auto st = std::make_shared<State>(State{Future<void>(loop), {}, fs.size(), return_when});
+  if (timeout) {
+    st->timeout_handle = loop.call_later(*timeout, [st] {
       if (!st->waiter.done()) st->waiter.set_result();
     });
   }

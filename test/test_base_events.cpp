@@ -122,7 +122,7 @@ template <typename E, typename F>
     return matches(e.what(), pattern);
   } catch (...) {
     return ::testing::AssertionFailure()
-           << "raised " << asyncio::detail::describe_exception(std::current_exception());
+           << "raised " << asyncio::format_exception(std::current_exception());
   }
   return ::testing::AssertionFailure() << "nothing was raised";
 }
@@ -255,8 +255,7 @@ std::string check_thread(EventLoop& loop) {
       if (search(e.what(), kForeignThreadMessage)) return {};
       return std::string(what) + " raised RuntimeError(\"" + e.what() + "\")";
     } catch (...) {
-      return std::string(what) + " raised " +
-             asyncio::detail::describe_exception(std::current_exception());
+      return std::string(what) + " raised " + asyncio::format_exception(std::current_exception());
     }
     return std::string(what) + " raised nothing";
   };
@@ -301,7 +300,7 @@ void test_thread(EventLoop& loop, bool create_loop) {
         }
       });
     } catch (...) {
-      threadsafe_error = asyncio::detail::describe_exception(std::current_exception());
+      threadsafe_error = asyncio::format_exception(std::current_exception());
     }
     loop.remove_external_work();
   });
@@ -913,7 +912,7 @@ TEST(EventLoopCppTests, DebugModeAllowsCallSoonThreadsafeFromAnotherThread) {
       try {
         loop->call_soon_threadsafe([&loop] { loop->stop(); });
       } catch (...) {
-        error = asyncio::detail::describe_exception(std::current_exception());
+        error = asyncio::format_exception(std::current_exception());
         // Still end the test: stop() through the io_context the loop waits on.
         boost::asio::post(loop->get_io_context(), [&loop] { loop->stop(); });
       }

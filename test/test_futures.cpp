@@ -235,7 +235,7 @@ TEST(BaseFutureTests, test_exception_class) {
   } catch (const asyncio::RuntimeError& r) {
     EXPECT_STREQ(r.what(), "boom");
   } catch (...) {
-    ADD_FAILURE() << "not a RuntimeError: " << asyncio::detail::describe_exception(e);
+    ADD_FAILURE() << "not a RuntimeError: " << asyncio::format_exception(e);
   }
 }
 

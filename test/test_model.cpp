@@ -121,7 +121,7 @@ std::string repr(const T& x) {
 }
 
 std::string describe_current_exception() {
-  return asyncio::detail::describe_exception(std::current_exception());
+  return asyncio::format_exception(std::current_exception());
 }
 
 /// Waits `units` grid steps; 0 is `sleep(0)`, a bare yield.
@@ -448,7 +448,7 @@ class ModelBase {
     loop_ = &loop;
     loop.set_exception_handler([this](asyncio::EventLoop&, const asyncio::ExceptionContext& c) {
       fail("the loop's exception handler was called: " + c.message +
-           (c.exception ? " (" + asyncio::detail::describe_exception(c.exception) + ")" : ""));
+           (c.exception ? " (" + asyncio::format_exception(c.exception) + ")" : ""));
     });
     auto driver = asyncio::create_task(drive(), "driver");
     while (!driver.done()) {

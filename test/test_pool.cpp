@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <barrier>
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -106,41 +108,103 @@ TEST(SlabPoolTest, ThreadFreesBlocksOfAnotherThread) {
 }
 
 TEST(SlabPoolTest, ThreadsFreeEachOthersBlocksWhileBothRun) {
+  // Two threads each allocate blocks, then, both still running (a barrier keeps each alive
+  // until the other is done), free each other's: remote frees into slabs whose owner is
+  // alive and allocating.
   constexpr int kBlocks = 20000;
-  std::vector<void*> from_a(kBlocks), from_b(kBlocks);
-  std::thread a([&] {
-    for (auto& p : from_a) p = SlabPool::allocate(64);
-  });
-  std::thread b([&] {
-    for (auto& p : from_b) p = SlabPool::allocate(64);
-  });
-  a.join();
-  b.join();
-  std::thread c([&] {
-    for (void* p : from_a) SlabPool::deallocate(p);
-  });
-  std::thread d([&] {
-    for (void* p : from_b) SlabPool::deallocate(p);
-  });
-  c.join();
-  d.join();
+  constexpr std::size_t kSize = 64;
+  // What each thread saw, checked on the main thread.
+  struct Seen {
+    std::vector<Block> own;
+    std::size_t slabs_after_allocating = 0;
+    std::size_t slabs_after_remote_frees = 0;
+    bool others_intact = true;  // the other thread's blocks, when this one freed them
+    bool own_reuse_intact = true;
+  };
+  Seen a, b;
+  std::barrier sync(2);
+  auto run = [&](Seen& self, Seen& other, unsigned char tag) {
+    for (int i = 0; i < kBlocks; ++i) self.own.push_back(take(kSize, tag));
+    self.slabs_after_allocating = SlabPool::slabs_held();
+    sync.arrive_and_wait();  // both have allocated
+    for (const Block& blk : other.own) {
+      self.others_intact = self.others_intact && intact(blk);
+      SlabPool::deallocate(blk.p);
+    }
+    sync.arrive_and_wait();  // both have freed the other's blocks, and both still run
+    // A remote free only counts the block: the owner keeps its slabs, and they stay usable.
+    self.slabs_after_remote_frees = SlabPool::slabs_held();
+    std::vector<Block> more;
+    for (int i = 0; i < kBlocks; ++i) more.push_back(take(kSize, static_cast<unsigned char>(~tag)));
+    for (const Block& blk : more) {
+      self.own_reuse_intact = self.own_reuse_intact && intact(blk);
+      SlabPool::deallocate(blk.p);
+    }
+    sync.arrive_and_wait();  // neither exits (and hands its slabs over) before both are done
+  };
+  std::thread ta([&] { run(a, b, 0xA1); });
+  std::thread tb([&] { run(b, a, 0xB2); });
+  ta.join();
+  tb.join();
+
+  EXPECT_TRUE(a.others_intact);
+  EXPECT_TRUE(b.others_intact);
+  EXPECT_TRUE(a.own_reuse_intact);
+  EXPECT_TRUE(b.own_reuse_intact);
+  // 20000 blocks of 64 bytes fill at least 19 slabs of 64 KiB.
+  const std::size_t min_slabs = kBlocks * kSize / SlabPool::kSlabSize;
+  EXPECT_GE(a.slabs_after_allocating, min_slabs);
+  EXPECT_GE(b.slabs_after_allocating, min_slabs);
+  EXPECT_EQ(a.slabs_after_remote_frees, a.slabs_after_allocating);
+  EXPECT_EQ(b.slabs_after_remote_frees, b.slabs_after_allocating);
+  // Allocated concurrently, no block of one thread is a block of the other.
+  std::set<void*> all;
+  for (const Block& blk : a.own) all.insert(blk.p);
+  for (const Block& blk : b.own) all.insert(blk.p);
+  EXPECT_EQ(all.size(), 2u * kBlocks);
 }
 
 TEST(SlabPoolTest, ThreadExitsWhileOthersStillFree) {
-  // The owner's exit and the last remote free race: exactly one of them frees the slab.
+  // The owner's exit and the remote frees of its blocks overlap: the slab outlives its
+  // owner while blocks are out, and exactly one of them (the exit or the last free) frees
+  // it (a double free or a leak shows under the sanitizers). In even rounds the owner has
+  // surely exited before the second half is freed; in odd rounds its exit races the frees.
+  constexpr std::size_t kBlocks = 500;
   for (int round = 0; round < 50; ++round) {
-    std::vector<void*> blocks(500);
+    std::vector<Block> blocks;
     std::atomic<bool> ready{false};
+    std::atomic<bool> owner_gone{false};
+    std::size_t owner_slabs = 0;
+    bool intact_before_exit = true;
+    bool intact_after_exit = true;
     std::thread owner([&] {
-      for (auto& p : blocks) p = SlabPool::allocate(48);
+      for (std::size_t i = 0; i < kBlocks; ++i) {
+        blocks.push_back(take(48, static_cast<unsigned char>(round + i)));
+      }
+      owner_slabs = SlabPool::slabs_held();
       ready.store(true, std::memory_order_release);
     });  // exits right away, while the freer works
     std::thread freer([&] {
       while (!ready.load(std::memory_order_acquire)) std::this_thread::yield();
-      for (void* p : blocks) SlabPool::deallocate(p);
+      const bool wait_for_exit = round % 2 == 0;
+      for (std::size_t i = 0; i < kBlocks; ++i) {
+        if (wait_for_exit && i == kBlocks / 2) {
+          while (!owner_gone.load(std::memory_order_acquire)) std::this_thread::yield();
+        }
+        bool& ok =
+            owner_gone.load(std::memory_order_acquire) ? intact_after_exit : intact_before_exit;
+        ok = ok && intact(blocks[i]);
+        SlabPool::deallocate(blocks[i].p);
+      }
     });
     owner.join();
+    owner_gone.store(true, std::memory_order_release);
     freer.join();
+    EXPECT_GE(owner_slabs, 1u) << "round " << round;
+    EXPECT_TRUE(intact_before_exit) << "round " << round;
+    // The blocks still out when the owner exited kept their contents: its exit did not
+    // free their slab.
+    EXPECT_TRUE(intact_after_exit) << "round " << round;
   }
 }
 

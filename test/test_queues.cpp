@@ -31,11 +31,8 @@
 //     `q._unfinished_tasks = 2` becomes two items put and taken (unfinished_ is private).
 //     test_get_with_putters appends a bare future to `q._putters`; here a task waiting in
 //     put() plays that future.
-//   - asyncio.TaskGroup (not yet in this library): create_task for each child, then await
-//     each one before the body ends.
-//   - asyncio.wait_for(aw, 0.1) (not yet in this library): aw runs as a task that a
-//     call_later(0.1) timer cancels; the test expects CancelledError at exactly t = 0.1
-//     where CPython expects TimeoutError.
+//   - `async with asyncio.TaskGroup() as tg:` is `co_await asyncio::task_group(body)`; a task
+//     the test reads after the group is declared before it and assigned in the body.
 //   - Items: Python puts ints and strs; the C++ queues are Queue<int> / Queue<std::string>.
 
 #include <asyncio/queue.hpp>
@@ -117,7 +114,7 @@ std::string format(const Q& q) {
 }
 
 std::string describe(const std::exception_ptr& e) {
-  return asyncio::detail::describe_exception(e);
+  return asyncio::format_exception(e);
 }
 
 /// `self.assertRaises(E, f)`: `f()` throws E (and, if given, with exactly that what()).
@@ -205,33 +202,36 @@ awaitable<void> test_repr_or_str() {
 
   // getters
   asyncio::Queue<int> q;
-  {
+  asyncio::Task<int> getter;
+  co_await asyncio::task_group([&](asyncio::TaskGroup& tg) -> awaitable<void> {
     // Start a task that waits to get.
-    auto getter = asyncio::create_task(q.get());
+    getter = tg.create_task(q.get());
     // Let it start waiting.
     co_await asyncio::sleep(0);
     EXPECT_NE(repr(q).find("_getters[1]"), std::string::npos) << repr(q);
     EXPECT_EQ(repr(q), "<Queue maxsize=0 _getters[1]>");
     // resume q.get coroutine to finish generator
     q.put_nowait(0);
-    EXPECT_EQ(0, co_await getter);  // the TaskGroup's exit, then `await getter`
-  }
+  });
+
+  EXPECT_EQ(0, co_await getter);
 
   // putters
   asyncio::Queue<int> q1(1);
-  {
+  asyncio::Task<void> putter;
+  co_await asyncio::task_group([&](asyncio::TaskGroup& tg) -> awaitable<void> {
     q1.put_nowait(1);
     // Start a task that waits to put.
-    auto putter = asyncio::create_task(q1.put(2));
+    putter = tg.create_task(q1.put(2));
     // Let it start waiting.
     co_await asyncio::sleep(0);
     EXPECT_NE(repr(q1).find("_putters[1]"), std::string::npos) << repr(q1);
     EXPECT_EQ(repr(q1), "<Queue maxsize=1 _queue=[1] _putters[1] tasks=1>");
     // resume q.put coroutine to finish generator
     q1.get_nowait();
-    co_await putter;  // the TaskGroup's exit
-    EXPECT_TRUE(putter.done());
-  }
+  });
+
+  EXPECT_TRUE(putter.done());
 
   asyncio::Queue<int> q2;
   q2.put_nowait(1);
@@ -406,11 +406,11 @@ ASYNCIO_TEST(QueueGetTests, test_why_are_getters_waiting) {
   const int producer_num_items = 5;
 
   asyncio::Queue<int> q(1);
-  // The TaskGroup: both children, then wait for both.
-  auto p = asyncio::create_task(producer(q, producer_num_items));
-  auto c = asyncio::create_task(consumer(q, producer_num_items));
-  co_await p;
-  co_await c;
+  co_await asyncio::task_group([&](asyncio::TaskGroup& tg) -> awaitable<void> {
+    tg.create_task(producer(q, producer_num_items));
+    tg.create_task(consumer(q, producer_num_items));
+    co_return;
+  });
   EXPECT_TRUE(q.empty());
   EXPECT_EQ(now(), 0.0);
 }
@@ -418,11 +418,7 @@ ASYNCIO_TEST(QueueGetTests, test_why_are_getters_waiting) {
 ASYNCIO_TEST(QueueGetTests, test_cancelled_getters_not_being_held_in_self_getters) {
   asyncio::Queue<int> queue(5);
 
-  // `await asyncio.wait_for(queue.get(), 0.1)` raising TimeoutError: the get runs as a task
-  // that a timer cancels after 0.1 s.
-  auto get = asyncio::create_task(queue.get());
-  asyncio::get_running_loop().call_later(0.1, [get]() mutable { get.cancel(); });
-  EXPECT_TRUE(co_await co_raises<asyncio::CancelledError>(get));
+  EXPECT_TRUE(co_await co_raises<asyncio::TimeoutError>(asyncio::wait_for(queue.get(), 0.1)));
   EXPECT_EQ(now(), 0.1);
 
   EXPECT_EQ(queue.getters_.size(), 0u);
@@ -499,20 +495,22 @@ ASYNCIO_TEST(QueuePutTests, test_get_cancel_drop_one_pending_reader) {
 ASYNCIO_TEST(QueuePutTests, test_get_cancel_drop_many_pending_readers) {
   asyncio::Queue<int> q;
 
-  auto reader1 = asyncio::create_task(q.get());
-  auto reader2 = asyncio::create_task(q.get());
-  auto reader3 = asyncio::create_task(q.get());
+  asyncio::Task<int> reader1, reader2, reader3;
+  co_await asyncio::task_group([&](asyncio::TaskGroup& tg) -> awaitable<void> {
+    reader1 = tg.create_task(q.get());
+    reader2 = tg.create_task(q.get());
+    reader3 = tg.create_task(q.get());
 
-  co_await asyncio::sleep(0);
+    co_await asyncio::sleep(0);
 
-  q.put_nowait(1);
-  q.put_nowait(2);
-  reader1.cancel();
+    q.put_nowait(1);
+    q.put_nowait(2);
+    reader1.cancel();
 
-  EXPECT_TRUE(co_await co_raises<asyncio::CancelledError>(reader1));
+    EXPECT_TRUE(co_await co_raises<asyncio::CancelledError>(reader1));
 
-  co_await reader3;
-  co_await reader2;  // the TaskGroup's exit
+    co_await reader3;
+  });
 
   // It is undefined in which order concurrent readers receive results.
   EXPECT_EQ((std::set<int>{reader2.result(), reader3.result()}), (std::set<int>{1, 2}));
@@ -611,11 +609,14 @@ ASYNCIO_TEST(QueuePutTests, test_why_are_putters_waiting) {
     for (std::size_t n = 0; n < num; ++n) queue.get_nowait();
   };
 
-  // The TaskGroup: every child, then wait for each.
-  std::vector<asyncio::Task<void>> tasks;
-  tasks.push_back(asyncio::create_task(getter(queue)));
-  for (int item = 0; item < 4; ++item) tasks.push_back(asyncio::create_task(putter(queue, item)));
-  for (auto& t : tasks) co_await t;
+  co_await asyncio::task_group([&](asyncio::TaskGroup& tg) -> awaitable<void> {
+    tg.create_task(getter(queue));
+    tg.create_task(putter(queue, 0));
+    tg.create_task(putter(queue, 1));
+    tg.create_task(putter(queue, 2));
+    tg.create_task(putter(queue, 3));
+    co_return;
+  });
   EXPECT_EQ(queue.qsize(), 2u);
   EXPECT_EQ(now(), 0.0);
 }
@@ -710,18 +711,17 @@ ASYNCIO_TYPED_TEST(QueueJoinTestMixin, test_task_done) {
     }
   };
 
-  // The TaskGroup: the workers, then the body, then wait for each worker.
-  std::vector<asyncio::Task<void>> tasks;
-  for (int index = 0; index < 2; ++index) tasks.push_back(asyncio::create_task(worker()));
+  co_await asyncio::task_group([&](asyncio::TaskGroup& tg) -> awaitable<void> {
+    std::vector<asyncio::Task<void>> tasks;
+    for (int index = 0; index < 2; ++index) tasks.push_back(tg.create_task(worker()));
 
-  co_await q.join();
-  EXPECT_EQ(99 * 100 / 2, accumulator);
+    co_await q.join();
+    EXPECT_EQ(99 * 100 / 2, accumulator);
 
-  // close running generators
-  running = false;
-  for (std::size_t i = 0; i < tasks.size(); ++i) q.put_nowait(0);
-
-  for (auto& t : tasks) co_await t;
+    // close running generators
+    running = false;
+    for (std::size_t i = 0; i < tasks.size(); ++i) q.put_nowait(0);
+  });
   EXPECT_EQ(now(), 0.0);
 }
 

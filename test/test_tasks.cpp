@@ -181,9 +181,10 @@ template <typename F>
 /// White-box, as CPython's `task._fut_waiter is fut`: the task is suspended on `fut`.
 template <typename T>
 bool waits_for(const asyncio::AnyTask& task, const asyncio::Future<T>& fut) {
-  asyncio::detail::Waiter* w = task.detail_core()->waiter_;
+  asyncio::detail::Waiter* w = asyncio::detail::HandleAccess::core(task)->fut_waiter();
   using FutureWaiter = asyncio::detail::FutureWaiter<asyncio::detail::FutureState<T>>;
-  return w != nullptr && static_cast<FutureWaiter*>(w)->state.get() == fut.detail_state();
+  return w != nullptr &&
+         static_cast<FutureWaiter*>(w)->state.get() == asyncio::detail::HandleAccess::state(fut);
 }
 
 /// Python's `await asyncio.wait([task])` for one task: returns once `task` is done,
@@ -503,11 +504,11 @@ TEST(BaseTaskTests, test_uncancel_resets_must_cancel) {
   fut.set_result();                        // Make task runnable
   task.cancel();                           // Enter cancelled state
   EXPECT_EQ(task.cancelling(), 1);
-  EXPECT_TRUE(task.detail_core()->must_cancel_);  // White-box test.
+  EXPECT_TRUE(asyncio::detail::HandleAccess::core(task)->must_cancel());  // White-box test.
 
   task.uncancel();  // Undo cancellation
   EXPECT_EQ(task.cancelling(), 0);
-  EXPECT_FALSE(task.detail_core()->must_cancel_);  // White-box test.
+  EXPECT_FALSE(asyncio::detail::HandleAccess::core(task)->must_cancel());  // White-box test.
 
   EXPECT_EQ(loop->run_until_complete(task), 42);
   loop->close();
@@ -728,7 +729,7 @@ TEST(BaseTaskTests, test_cancel_current_task) {
   asyncio::Task<int> t;
   auto task = [&]() -> awaitable<int> {
     t.cancel();
-    EXPECT_TRUE(t.detail_core()->must_cancel_);  // White-box test.
+    EXPECT_TRUE(asyncio::detail::HandleAccess::core(t)->must_cancel());  // White-box test.
     // The sleep should be cancelled immediately.
     co_await asyncio::sleep(100);
     co_return 12;
@@ -739,7 +740,7 @@ TEST(BaseTaskTests, test_cancel_current_task) {
   EXPECT_THROW(loop->run_until_complete(t), asyncio::CancelledError);
   EXPECT_TRUE(t.done());
   EXPECT_TRUE(t.cancelled());
-  EXPECT_FALSE(t.detail_core()->must_cancel_);  // White-box test.
+  EXPECT_FALSE(asyncio::detail::HandleAccess::core(t)->must_cancel());  // White-box test.
   EXPECT_FALSE(t.cancel());
   EXPECT_EQ(loop->time(), 0.0);
 }
@@ -750,7 +751,7 @@ TEST(BaseTaskTests, test_cancel_at_end) {
   asyncio::Task<int> t;
   auto task = [&]() -> awaitable<int> {
     t.cancel();
-    EXPECT_TRUE(t.detail_core()->must_cancel_);  // White-box test.
+    EXPECT_TRUE(asyncio::detail::HandleAccess::core(t)->must_cancel());  // White-box test.
     co_return 12;
   };
 
@@ -759,7 +760,7 @@ TEST(BaseTaskTests, test_cancel_at_end) {
   EXPECT_THROW(loop->run_until_complete(t), asyncio::CancelledError);
   EXPECT_TRUE(t.done());
   EXPECT_TRUE(t.cancelled());
-  EXPECT_FALSE(t.detail_core()->must_cancel_);  // White-box test.
+  EXPECT_FALSE(asyncio::detail::HandleAccess::core(t)->must_cancel());  // White-box test.
   EXPECT_FALSE(t.cancel());
 }
 
@@ -889,7 +890,7 @@ TEST(BaseTaskTests, test_task_cancel_waiter_future) {
   task.cancel();
   run_briefly(*loop);
   EXPECT_THROW(loop->run_until_complete(task), asyncio::CancelledError);
-  EXPECT_EQ(task.detail_core()->waiter_, nullptr);  // White-box test.
+  EXPECT_EQ(asyncio::detail::HandleAccess::core(task)->fut_waiter(), nullptr);  // White-box test.
   EXPECT_TRUE(fut.cancelled());
 }
 
@@ -1081,7 +1082,8 @@ TEST(BaseTaskTests, test_log_destroyed_pending_task) {
   loop->stop();
   loop->run_forever();
   EXPECT_FALSE(task.done());
-  EXPECT_NE(task.detail_core()->waiter_, nullptr);  // White-box: suspended on its future
+  EXPECT_NE(asyncio::detail::HandleAccess::core(task)->fut_waiter(),
+            nullptr);  // White-box: suspended on its future
   const std::string name = task.get_name();
 
   task = {};  // no more handles to the task

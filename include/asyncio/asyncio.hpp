@@ -4,12 +4,15 @@
 #include <asyncio/awaitable.hpp>
 #include <asyncio/barrier.hpp>
 #include <asyncio/condition.hpp>
+#include <asyncio/delay.hpp>
+#include <asyncio/ensure_future.hpp>
 #include <asyncio/event.hpp>
 #include <asyncio/event_loop.hpp>
 #include <asyncio/exceptions.hpp>
 #include <asyncio/future.hpp>
 #include <asyncio/gather.hpp>
 #include <asyncio/lock.hpp>
+#include <asyncio/operation.hpp>
 #include <asyncio/queue.hpp>
 #include <asyncio/run.hpp>
 #include <asyncio/semaphore.hpp>

@@ -2,8 +2,9 @@
 /// `Condition`: wait until notified, under a lock. Python: `asyncio.Condition`.
 
 #include <asyncio/awaitable.hpp>
-#include <asyncio/detail/primitive_waiter.hpp>
+#include <asyncio/detail/condition.hpp>
 #include <asyncio/lock.hpp>
+#include <asyncio/operation.hpp>
 
 #include <functional>
 #include <iosfwd>
@@ -11,30 +12,6 @@
 #include <type_traits>
 
 namespace asyncio {
-
-class Condition;
-
-namespace detail {
-struct ConditionWaiter : PrimitiveWaiter {
-  struct params {
-    Condition* cond;
-    bool* gone;  // set when the Condition is destroyed while this waits
-  };
-  using result_type = void;
-  explicit ConditionWaiter(const params& p) noexcept : cond(p.cond), gone(p.gone) {
-    describe_wait = &describe_primitive<ConditionWaiter, &ConditionWaiter::cond>;
-  }
-  ConditionWaiter(const ConditionWaiter&) = delete;
-  ~ConditionWaiter() {
-    if (detached) *gone = true;
-  }
-  bool ready() const noexcept { return false; }
-  void suspend(EventLoop& loop, TaskCore* task) noexcept;
-  void resume();
-  Condition* cond;
-  bool* gone;
-};
-}  // namespace detail
 
 /// A condition variable for tasks. Python: `asyncio.Condition(lock=None)`.
 ///

@@ -1,29 +1,12 @@
 #pragma once
 /// `Event`: a flag tasks can wait for. Python: `asyncio.Event`.
 
-#include <asyncio/detail/primitive_waiter.hpp>
+#include <asyncio/detail/event.hpp>
+#include <asyncio/operation.hpp>
 
 #include <iosfwd>
 
 namespace asyncio {
-
-class Event;
-
-namespace detail {
-struct EventWaiter : PrimitiveWaiter {
-  struct params {
-    Event* event;
-  };
-  using result_type = bool;
-  explicit EventWaiter(const params& p) noexcept : event(p.event) {
-    describe_wait = &describe_primitive<EventWaiter, &EventWaiter::event>;
-  }
-  bool ready() const noexcept;
-  void suspend(EventLoop& loop, TaskCore* task) noexcept;
-  bool resume();
-  Event* event;
-};
-}  // namespace detail
 
 /// A manually set flag that any number of tasks can wait for. Python: `asyncio.Event`.
 ///
@@ -37,9 +20,7 @@ class Event {
   Event& operator=(const Event&) = delete;
 
   /// Python: `await event.wait()` (gives true); returns at once when the flag is set.
-  [[nodiscard]] detail::Awaitable<detail::EventWaiter> wait() noexcept {
-    return detail::Awaitable<detail::EventWaiter>({this});
-  }
+  [[nodiscard]] auto wait() noexcept { return Operation<detail::EventWaiter>({this}); }
   /// Python: `event.set()`.
   void set() noexcept;
   /// Python: `event.clear()`.

@@ -2,8 +2,8 @@
 /// The event loop. Python: `asyncio.AbstractEventLoop` / `BaseEventLoop`.
 
 #include <asyncio/awaitable.hpp>
-#include <asyncio/detail/pool.hpp>
-#include <asyncio/detail/ready_queue.hpp>
+#include <asyncio/delay.hpp>
+#include <asyncio/detail/event_loop.hpp>
 #include <asyncio/exceptions.hpp>
 
 #include <atomic>
@@ -32,10 +32,10 @@ template <typename T>
 class Future;
 template <typename T>
 class Task;
+template <typename W>
+class Operation;
 
 namespace detail {
-template <typename W>
-class Awaitable;
 template <typename F>
 struct coroutine_function_result;
 class FutureCore;
@@ -43,58 +43,6 @@ class TaskCore;
 class LoopExecutor;
 struct LoopInternals;
 
-/// State behind `Handle` / `TimerHandle`: a queued callback. Its count is atomic because
-/// `call_soon_threadsafe` hands one out on a foreign thread.
-struct CallbackBase : TimerNode, Pooled {
-  explicit CallbackBase(EventLoop* l) noexcept : loop(l) {}
-  virtual ~CallbackBase() = default;
-  virtual void invoke() = 0;
-
-  void add_ref() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept {
-    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
-
-  std::atomic<std::uint32_t> refs{1};
-  EventLoop* loop;
-  bool cancelled = false;
-  bool is_timer = false;
-};
-
-template <typename F>
-struct Callback final : CallbackBase {
-  Callback(EventLoop* l, F&& fn) : CallbackBase(l), f(std::move(fn)) {}
-  void invoke() override { f(); }
-  F f;
-};
-
-/// Converts a delay to the loop clock's nanoseconds. NaN is a `ValueError` (Python 3.13);
-/// infinity and overflow saturate ("never").
-std::int64_t delay_to_ns_slow(double seconds);
-inline std::int64_t delay_to_ns(double seconds) {
-  return seconds == 0.0 ? 0 : delay_to_ns_slow(seconds);  // sleep(0) is the common yield
-}
-
-template <typename Rep, typename Period>
-std::int64_t delay_to_ns(std::chrono::duration<Rep, Period> d) {
-  if constexpr (std::is_floating_point_v<Rep>) {
-    return delay_to_ns(std::chrono::duration<double>(d).count());
-  } else {
-    using namespace std::chrono;
-    constexpr auto max = nanoseconds::max();
-    if (d > duration_cast<duration<Rep, Period>>(max) - duration<Rep, Period>(1))
-      return max.count();
-    if (d < -duration_cast<duration<Rep, Period>>(max) + duration<Rep, Period>(1))
-      return -max.count();
-    return duration_cast<nanoseconds>(d).count();
-  }
-}
-
-/// Intrusive list of the loop's unfinished tasks (Python: `_scheduled_tasks`).
-struct TaskListNode {
-  TaskListNode* prev_task = nullptr;
-  TaskListNode* next_task = nullptr;
-};
 }  // namespace detail
 
 /// Options of `asyncio::run`, `Runner` and `new_event_loop`.
@@ -117,7 +65,6 @@ struct ExceptionContext {
 class Handle {
  public:
   Handle() noexcept = default;
-  explicit Handle(detail::CallbackBase* node) noexcept : node_(node) {}  // adopts a reference
   Handle(const Handle& o) noexcept : node_(o.node_) {
     if (node_) node_->add_ref();
   }
@@ -138,15 +85,22 @@ class Handle {
   explicit operator bool() const noexcept { return node_ != nullptr; }
 
  protected:
+  friend class EventLoop;
+  explicit Handle(detail::CallbackBase* node) noexcept : node_(node) {}  // adopts a reference
+
   detail::CallbackBase* node_ = nullptr;
 };
 
 /// A callback scheduled for a time. Python: `asyncio.TimerHandle`.
 class TimerHandle : public Handle {
  public:
-  using Handle::Handle;
+  TimerHandle() noexcept = default;
   /// Python: `TimerHandle.when()`: the scheduled time as a `loop.time()` value.
   double when() const noexcept;
+
+ private:
+  friend class EventLoop;
+  explicit TimerHandle(detail::CallbackBase* node) noexcept : Handle(node) {}
 };
 
 /// The event loop: runs callbacks, tasks and timers on one thread, and polls Asio's
@@ -200,7 +154,9 @@ class EventLoop {
 
   /// Python: `loop.time()`: the loop clock in seconds (0 at start under virtual time).
   /// Threads: any.
-  double time() const noexcept { return static_cast<double>(now_ns()) / 1e9; }
+  double time() const noexcept {
+    return static_cast<double>(now_ns()) / detail::kNanosecondsPerSecond;
+  }
   /// The loop clock as a `time_point` (the virtual clock's under virtual time).
   time_point now() const noexcept { return time_point(duration(now_ns())); }
   bool virtual_time() const noexcept { return virtual_time_; }
@@ -216,24 +172,25 @@ class EventLoop {
     return Handle(node);
   }
 
-  /// Python: `loop.call_later(delay, cb, *args)`. A negative delay means "now".
+  /// Python: `loop.call_later(delay, cb, *args)`: `delay` is seconds (`0.5`) or any
+  /// `std::chrono::duration` (`500ms`, exact). A negative delay means "now".
   /// Throws: `ValueError` for a NaN delay.
-  template <typename Rep, typename Period, typename F, typename... Args>
-  TimerHandle call_later(std::chrono::duration<Rep, Period> delay, F&& f, Args&&... args) {
-    const std::int64_t when = saturating_add(now_ns(), detail::delay_to_ns(delay));
-    return schedule_timer(when, std::forward<F>(f), std::forward<Args>(args)...);
-  }
   template <typename F, typename... Args>
-  requires std::invocable < std::decay_t<F>
-  &, std::decay_t<Args>&... > TimerHandle call_later(double delay, F&& f, Args&&... args) {
-    const std::int64_t when = saturating_add(now_ns(), detail::delay_to_ns(delay));
-    return schedule_timer(when, std::forward<F>(f), std::forward<Args>(args)...);
+  TimerHandle call_later(Delay delay, F&& f, Args&&... args) {
+    return schedule_timer(detail::deadline_after(now_ns(), delay.count()), std::forward<F>(f),
+                          std::forward<Args>(args)...);
   }
 
   /// Python: `loop.call_at(when, cb, *args)`; `when` is a `loop.time()` value.
   template <typename F, typename... Args>
   TimerHandle call_at(double when, F&& f, Args&&... args) {
     return schedule_timer(detail::delay_to_ns(when), std::forward<F>(f),
+                          std::forward<Args>(args)...);
+  }
+  /// `call_at` with a `now()`-based time point, exact to the nanosecond.
+  template <typename F, typename... Args>
+  TimerHandle call_at(time_point when, F&& f, Args&&... args) {
+    return schedule_timer(when.time_since_epoch().count(), std::forward<F>(f),
                           std::forward<Args>(args)...);
   }
 
@@ -258,12 +215,11 @@ class EventLoop {
   Task<T> create_task(awaitable<T> coro, std::string name = {});
   /// `loop.create_task(asyncio::sleep(1s))`: an asyncio operation run as a task.
   template <typename W>
-  Task<typename W::result_type> create_task(detail::Awaitable<W> op, std::string name = {});
+  Task<typename W::result_type> create_task(Operation<W> op, std::string name = {});
   /// `loop.create_task([=]() -> awaitable<T> {...})`: a coroutine function run as a task,
   /// kept alive (with its captures) until the task ends; see the free `create_task`.
-  template <typename F>
-  requires std::invocable<F&> Task<typename detail::coroutine_function_result<F>::type> create_task(
-      F fn, std::string name = {});
+  template <std::invocable F>
+  auto create_task(F fn, std::string name = {});
 
   // --- errors and debug ----------------------------------------------------------------
 
@@ -304,13 +260,6 @@ class EventLoop {
   friend class TimerHandle;
 
   std::int64_t now_ns() const noexcept;
-  static std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
-    std::int64_t r;
-    if (__builtin_add_overflow(a, b, &r))
-      return b > 0 ? std::numeric_limits<std::int64_t>::max()
-                   : std::numeric_limits<std::int64_t>::min();
-    return r;
-  }
 
   template <typename F, typename... Args>
   detail::CallbackBase* make_callback(F&& f, Args&&... args) {
@@ -381,10 +330,5 @@ EventLoop& get_running_loop();
 
 /// Python: `asyncio.new_event_loop()`.
 std::unique_ptr<EventLoop> new_event_loop(RunOptions options = {});
-
-namespace detail {
-/// The loop running on this thread, or null. Python: `events._get_running_loop()`.
-inline thread_local EventLoop* running_loop = nullptr;
-}  // namespace detail
 
 }  // namespace asyncio

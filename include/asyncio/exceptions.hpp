@@ -112,6 +112,23 @@ class LimitOverrunError : public std::runtime_error {
   std::size_t consumed_;
 };
 
+/// One line naming an exception as Python's `repr(e)` does: `ValueError('boom')`,
+/// `CancelledError()`; "None" for a null pointer. Demangled C++ names for other types.
+std::string format_exception(const std::exception_ptr& e);
+
+/// Whether `e` holds an `E` (or something derived from it). Python: `isinstance(e, E)`.
+template <typename E>
+bool holds(const std::exception_ptr& e) noexcept {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const E&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 /// Several exceptions raised together. Python: `ExceptionGroup` / `BaseExceptionGroup`.
 ///
 /// `split<E>()` and `subgroup<E>()` stand in for `except*`.
@@ -128,17 +145,7 @@ class ExceptionGroup : public std::exception {
   template <typename E>
   std::pair<std::vector<std::exception_ptr>, std::vector<std::exception_ptr>> split() const {
     std::pair<std::vector<std::exception_ptr>, std::vector<std::exception_ptr>> out;
-    split_into(
-        [](const std::exception_ptr& e) {
-          try {
-            std::rethrow_exception(e);
-          } catch (const E&) {
-            return true;
-          } catch (...) {
-            return false;
-          }
-        },
-        out.first, out.second);
+    split_into([](const std::exception_ptr& e) { return holds<E>(e); }, out.first, out.second);
     return out;
   }
 
@@ -171,10 +178,5 @@ class ExceptionGroup : public std::exception {
   std::vector<std::exception_ptr> exceptions_;
   std::string what_;
 };
-
-namespace detail {
-/// One line naming an exception, as Python's repr does: `ValueError('boom')`.
-std::string describe_exception(const std::exception_ptr& e);
-}  // namespace detail
 
 }  // namespace asyncio

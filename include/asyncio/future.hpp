@@ -1,8 +1,7 @@
 #pragma once
 /// `Future<T>`: a result that will be set later. Python: `asyncio.Future`.
 
-#include <asyncio/detail/awaiter.hpp>
-#include <asyncio/detail/future_core.hpp>
+#include <asyncio/detail/future.hpp>
 #include <asyncio/event_loop.hpp>
 
 #include <cstdint>
@@ -14,101 +13,6 @@
 #include <utility>
 
 namespace asyncio {
-
-namespace detail {
-
-template <typename T>
-void describe_value(std::ostream& os, const T& v) {
-  if constexpr (requires { os << v; }) {
-    if constexpr (std::is_convertible_v<const T&, std::string_view>) {
-      os << '\'' << std::string_view(v) << '\'';
-    } else {
-      os << v;
-    }
-  } else {
-    os << "<" << sizeof(T) << "-byte value>";
-  }
-}
-
-/// The state of a `Future<T>`.
-template <typename T>
-class FutureState : public FutureCore {
- public:
-  using FutureCore::FutureCore;
-
-  template <typename... U>
-  void set_result(U&&... u) {
-    ensure_pending();
-    if constexpr (!std::is_void_v<T>) result_.set(std::forward<U>(u)...);
-    mark_done(State::finished);
-  }
-  decltype(auto) result() {
-    check_result();
-    return result_.get();
-  }
-
- private:
-  void describe_result(std::ostream& os) const override {
-    if constexpr (std::is_void_v<T>) {
-      os << "result=None";
-    } else {
-      os << "result=";
-      describe_value(os, *result_.value);
-    }
-  }
-  ResultSlot<T> result_;
-};
-
-/// Waits for a future-like state S (a FutureState<T> or TaskState<T>).
-/// Python: `Future.__await__` plus `Task.__wakeup`.
-template <typename S>
-struct FutureWaiter : Waiter {
-  using result_type = decltype(std::declval<S&>().result());
-
-  // The waiter holds a reference: the awaited handle may be an lvalue that its owner drops
-  // while the coroutine waits (Python's awaiting task keeps the future alive too).
-  template <typename Handle>
-  explicit FutureWaiter(const Handle& h) : state(Ref<S>::share(h.detail_state())) {
-    try_cancel = [](Waiter* w, const std::string& msg) {
-      return static_cast<FutureWaiter*>(w)->state->cancel(msg);
-    };
-    describe_wait = [](const Waiter* w, std::ostream& os) {
-      static_cast<const FutureWaiter*>(w)->state->describe(os);
-    };
-  }
-  FutureWaiter(const FutureWaiter&) = delete;
-  ~FutureWaiter() { state->remove_waiter(this); }
-
-  bool ready() {
-    if (state->done()) return true;
-    EventLoop* loop = running_loop;
-    TaskCore* current = LoopInternals::current_task(*loop);
-    if (state->loop_unchecked() != loop) {
-      throw RuntimeError("Task " + (current ? current->repr() + " " : std::string()) +
-                         "got Future " + state->repr() + " attached to a different loop");
-    }
-    if (static_cast<FutureCore*>(current) == state.get()) {
-      throw RuntimeError("Task cannot await on itself: " + state->repr());
-    }
-    return false;
-  }
-  void suspend(EventLoop&, TaskCore* task) {
-    state->add_waiter(this);
-    park(this, task);
-  }
-  result_type resume() {
-    if (this->cancelled && !state->cancelled()) {
-      // The task was cancelled after this future completed: the result stays in the
-      // future, the task gets CancelledError (Python's __step with _must_cancel).
-      throw CancelledError(task ? task->take_cancel_message() : std::string());
-    }
-    return state->result();
-  }
-
-  Ref<S> state;
-};
-
-}  // namespace detail
 
 /// A result that will be available later. Python: `asyncio.Future`.
 ///
@@ -130,15 +34,17 @@ class Future {
 
   /// Python: `Future.set_result(value)`. Callbacks and awaiters are scheduled with
   /// `call_soon`. Throws: `InvalidStateError` when already done.
-  template <typename... U>
-  requires(std::is_void_v<T> ? sizeof...(U) == 0
-                             : sizeof...(U) == 1) void set_result(U&&... value) {
-    state_->set_result(std::forward<U>(value)...);
+  template <typename U>
+  void set_result(U&& value) requires(!std::is_void_v<T>) {
+    state_->set_result(std::forward<U>(value));
   }
+  /// `set_result()` of a `Future<void>`.
+  void set_result() requires std::is_void_v<T> { state_->set_result(); }
   /// Python: `Future.set_exception(exc)`. Throws: `InvalidStateError` when already done.
   void set_exception(std::exception_ptr e) { state_->set_exception(std::move(e)); }
+  /// `set_exception(ValueError("boom"))`: any exception object.
   template <typename E>
-  requires(!std::is_same_v<std::decay_t<E>, std::exception_ptr>) void set_exception(E&& e) {
+  void set_exception(E&& e) {
     state_->set_exception(std::make_exception_ptr(std::forward<E>(e)));
   }
   /// Python: `Future.cancel(msg=None)`: false when already done.
@@ -154,8 +60,8 @@ class Future {
 
   /// Python: `Future.add_done_callback(cb)`: `cb(future)` is scheduled with `call_soon`
   /// once the future is done (at once if it is). Returns an id for `remove_done_callback`.
-  template <typename F>
-  requires std::invocable<F&, Future<T>> std::uint64_t add_done_callback(F cb) {
+  template <std::invocable<Future<T>> F>
+  std::uint64_t add_done_callback(F cb) {
     detail::FutureCore* core = state_.get();
     auto call = [cb = std::move(cb), core]() mutable {
       cb(Future<T>(
@@ -183,13 +89,6 @@ class Future {
         *this, std::forward<Token>(token));
   }
 
-  detail::FutureState<T>* detail_state() const noexcept { return state_.get(); }
-  detail::FutureCore* detail_core() const noexcept { return state_.get(); }
-  /// Wraps a state made by the library (gather's, shield's).
-  static Future detail_adopt(detail::Ref<detail::FutureState<T>> s) noexcept {
-    return Future(std::move(s));
-  }
-
   /// Python's repr: `<Future pending>`, `<Future finished result=42>`.
   friend std::ostream& operator<<(std::ostream& os, const Future& f) {
     f.state_->describe(os);
@@ -200,7 +99,10 @@ class Future {
   }
 
  private:
+  friend struct detail::HandleAccess;
   explicit Future(detail::Ref<detail::FutureState<T>> s) noexcept : state_(std::move(s)) {}
+  detail::FutureState<T>* state() const noexcept { return state_.get(); }
+  detail::FutureCore* core() const noexcept { return state_.get(); }
 
   detail::Ref<detail::FutureState<T>> state_;
 };

@@ -1,31 +1,12 @@
 #pragma once
 /// `Lock`: mutual exclusion between tasks. Python: `asyncio.Lock`.
 
-#include <asyncio/detail/primitive_waiter.hpp>
+#include <asyncio/detail/lock.hpp>
+#include <asyncio/operation.hpp>
 
 #include <iosfwd>
 
 namespace asyncio {
-
-class Lock;
-
-namespace detail {
-struct LockAcquireWaiter : PrimitiveWaiter {
-  struct params {
-    Lock* lock;
-  };
-  using result_type = bool;
-  explicit LockAcquireWaiter(const params& p) noexcept : lock(p.lock) {
-    describe_wait = &describe_primitive<LockAcquireWaiter, &LockAcquireWaiter::lock>;
-  }
-  inline bool ready() noexcept;  // below Lock: they are on every hop, so inline
-  inline void suspend(EventLoop& loop, TaskCore* task) noexcept;
-  inline bool resume();
-  [[noreturn]] void resume_cancelled();
-  Lock& primitive() const noexcept { return *lock; }
-  Lock* lock;
-};
-}  // namespace detail
 
 /// A mutex for tasks. Python: `asyncio.Lock`.
 ///
@@ -43,14 +24,11 @@ class Lock {
   Lock& operator=(const Lock&) = delete;
 
   /// Python: `await lock.acquire()` (gives true).
-  [[nodiscard]] detail::Awaitable<detail::LockAcquireWaiter> acquire() noexcept {
-    return detail::Awaitable<detail::LockAcquireWaiter>({this});
-  }
+  [[nodiscard]] auto acquire() noexcept { return Operation<detail::LockAcquireWaiter>({this}); }
   /// Python: `async with lock:`. `auto held = co_await lock.scoped();` releases the lock
   /// when `held` goes out of scope.
-  [[nodiscard]] detail::Awaitable<detail::ScopedWaiter<detail::LockAcquireWaiter>>
-  scoped() noexcept {
-    return detail::Awaitable<detail::ScopedWaiter<detail::LockAcquireWaiter>>({this});
+  [[nodiscard]] auto scoped() noexcept {
+    return Operation<detail::ScopedWaiter<detail::LockAcquireWaiter>>({this});
   }
   /// Python: `lock.release()`: wakes the first waiter.
   /// Throws: `RuntimeError("Lock is not acquired.")`.

@@ -1,30 +1,12 @@
 #pragma once
 /// `Semaphore` and `BoundedSemaphore`. Python: `asyncio.Semaphore`, `asyncio.BoundedSemaphore`.
 
-#include <asyncio/detail/primitive_waiter.hpp>
+#include <asyncio/detail/semaphore.hpp>
+#include <asyncio/operation.hpp>
 
 #include <iosfwd>
 
 namespace asyncio {
-
-class Semaphore;
-
-namespace detail {
-struct SemaphoreAcquireWaiter : PrimitiveWaiter {
-  struct params {
-    Semaphore* sem;
-  };
-  using result_type = bool;
-  explicit SemaphoreAcquireWaiter(const params& p) noexcept : sem(p.sem) {
-    describe_wait = &describe_primitive<SemaphoreAcquireWaiter, &SemaphoreAcquireWaiter::sem>;
-  }
-  bool ready() noexcept;
-  void suspend(EventLoop& loop, TaskCore* task) noexcept;
-  bool resume();
-  Semaphore& primitive() const noexcept { return *sem; }
-  Semaphore* sem;
-};
-}  // namespace detail
 
 /// A counter of available slots. Python: `asyncio.Semaphore(value)`.
 ///
@@ -42,13 +24,12 @@ class Semaphore {
   virtual ~Semaphore() = default;
 
   /// Python: `await sem.acquire()` (gives true).
-  [[nodiscard]] detail::Awaitable<detail::SemaphoreAcquireWaiter> acquire() noexcept {
-    return detail::Awaitable<detail::SemaphoreAcquireWaiter>({this});
+  [[nodiscard]] auto acquire() noexcept {
+    return Operation<detail::SemaphoreAcquireWaiter>({this});
   }
   /// Python: `async with sem:`. The guard releases when destroyed.
-  [[nodiscard]] detail::Awaitable<detail::ScopedWaiter<detail::SemaphoreAcquireWaiter>>
-  scoped() noexcept {
-    return detail::Awaitable<detail::ScopedWaiter<detail::SemaphoreAcquireWaiter>>({this});
+  [[nodiscard]] auto scoped() noexcept {
+    return Operation<detail::ScopedWaiter<detail::SemaphoreAcquireWaiter>>({this});
   }
   /// Python: `sem.release()`: frees a slot and wakes the first waiter.
   /// Throws: `OverflowError` when the value is already `LONG_MAX` (Python's int would grow

@@ -1,7 +1,7 @@
 #pragma once
 /// `shield`: protect an awaitable from cancellation. Python: `asyncio.shield`.
 
-#include <asyncio/detail/ensure_future.hpp>
+#include <asyncio/ensure_future.hpp>
 #include <asyncio/future.hpp>
 #include <asyncio/task.hpp>
 
@@ -18,9 +18,9 @@ namespace asyncio {
 /// `x` is an `awaitable<T>` (wrapped in a task), a `Task<T>`, a `Future<T>`, an asyncio
 /// operation, or a coroutine function (`[=]() -> awaitable<T> {...}`, run as a task that
 /// keeps it and its captures alive).
-template <typename X>
-requires detail::future_like<X> Future<detail::value_t<X>> shield(X&& x) {
-  using T = detail::value_t<X>;
+template <Awaitable X>
+Future<await_result_t<X>> shield(X&& x) {
+  using T = await_result_t<X>;
   auto inner = detail::ensure_future(std::forward<X>(x));
   Future<T> outer(inner.get_loop());
   auto copy_outcome = [](auto& from, Future<T>& to) {

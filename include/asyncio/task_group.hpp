@@ -2,8 +2,8 @@
 /// `TaskGroup` and `task_group`: structured concurrency. Python: `asyncio.TaskGroup`.
 
 #include <asyncio/awaitable.hpp>
-#include <asyncio/detail/ensure_future.hpp>
-#include <asyncio/detail/future_core.hpp>
+#include <asyncio/detail/task_group.hpp>
+#include <asyncio/ensure_future.hpp>
 #include <asyncio/future.hpp>
 #include <asyncio/task.hpp>
 
@@ -16,18 +16,6 @@
 #include <vector>
 
 namespace asyncio {
-
-class TaskGroup;
-
-namespace detail {
-/// A child's done-callback, also linking the child into its group.
-struct GroupChild final : CallbackWaiter, Pooled {
-  GroupChild(TaskGroup* g, FutureCore* child) : CallbackWaiter(child), group(g) {}
-  TaskGroup* group;
-  GroupChild* gprev = nullptr;
-  GroupChild* gnext = nullptr;
-};
-}  // namespace detail
 
 /// A group of tasks that all finish before the group does. Python: `asyncio.TaskGroup`
 /// (`async with asyncio.TaskGroup() as tg:` is `co_await asyncio::task_group(body)`).
@@ -53,20 +41,19 @@ class TaskGroup {
   Task<T> create_task(awaitable<T> coro, std::string name = {}) {
     check_can_create();
     Task<T> task = parent_loop().create_task(std::move(coro), std::move(name));
-    adopt(task.detail_core());
+    adopt(detail::HandleAccess::core(task));
     return task;
   }
   template <typename W>
-  Task<typename W::result_type> create_task(detail::Awaitable<W> op, std::string name = {}) {
+  Task<typename W::result_type> create_task(Operation<W> op, std::string name = {}) {
     return create_task(detail::as_coroutine(std::move(op)), std::move(name));
   }
   /// `tg.create_task([=]() -> awaitable<T> {...})`: a coroutine function run as a child
   /// task, kept alive (with its captures) until the child ends. A `[&]` capture may refer
   /// to the variables around `task_group()`, which outlive every child, but not to the
   /// body's own locals: the body's frame ends before the group waits for its children.
-  template <typename F>
-  requires std::invocable<F&> Task<detail::coroutine_function_t<F>> create_task(
-      F fn, std::string name = {}) {
+  template <std::invocable F>
+  auto create_task(F fn, std::string name = {}) {
     return create_task(detail::call_and_await(std::move(fn)), std::move(name));
   }
 
@@ -112,8 +99,7 @@ class TaskGroup {
 /// `body` is a callable taking `TaskGroup&` and returning `awaitable<R>`.
 /// Throws: `ExceptionGroup` with every failure (children's and the body's), or
 /// `CancelledError` when the enclosing task was cancelled from outside.
-template <typename F>
-requires std::invocable<F&, TaskGroup&>
+template <std::invocable<TaskGroup&> F>
 auto task_group(TaskGroup& tg, F body) -> std::invoke_result_t<F&, TaskGroup&> {
   using R = typename std::invoke_result_t<F&, TaskGroup&>::value_type;
   tg.enter();
@@ -143,8 +129,7 @@ auto task_group(TaskGroup& tg, F body) -> std::invoke_result_t<F&, TaskGroup&> {
   }
 }
 
-template <typename F>
-requires std::invocable<F&, TaskGroup&>
+template <std::invocable<TaskGroup&> F>
 auto task_group(F body) -> std::invoke_result_t<F&, TaskGroup&> {
   TaskGroup tg;
   co_return co_await task_group(tg, std::move(body));

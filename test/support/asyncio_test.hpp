@@ -21,7 +21,7 @@ inline void run_test(awaitable<void> body, RunOptions options = {.virtual_time =
   } catch (const CancelledError& e) {
     ADD_FAILURE() << "test body raised CancelledError('" << e.what() << "')";
   } catch (...) {
-    ADD_FAILURE() << "test body raised " << detail::describe_exception(std::current_exception());
+    ADD_FAILURE() << "test body raised " << format_exception(std::current_exception());
   }
 }
 
@@ -44,11 +44,9 @@ inline double now() {
 
 /// Python's repr of an exception: `ValueError('boom')`.
 inline std::string describe(const std::exception_ptr& e) {
-  return detail::describe_exception(e);
+  return format_exception(e);
 }
 
-/// `assertRaisesRegex(E, pattern, f)`: `f()` throws E whose what() matches `pattern`
-/// (std::regex_search, as Python's re.search).
 /// Whether the message of `e` matches `pattern` (std::regex_search, as Python's re.search).
 template <typename E>  // not always a std::exception: CancelledError is not
 ::testing::AssertionResult message_matches(const E& e, const std::string& pattern) {
@@ -59,6 +57,8 @@ template <typename E>  // not always a std::exception: CancelledError is not
          << "the message '" << e.what() << "' does not match /" << pattern << "/";
 }
 
+/// `assertRaisesRegex(E, pattern, f)`: `f()` throws E whose what() matches `pattern`
+/// (std::regex_search, as Python's re.search).
 template <typename E, typename F>
 ::testing::AssertionResult raises(F&& f, const std::string& pattern = "") {
   try {
@@ -125,9 +125,14 @@ awaitable<void> destroy_while_waiting(std::unique_ptr<P>& slot, Wait wait) {
       co_return;                                           \
     }                                                      \
   } while (0)
-#define CO_ASSERT_EQ(a, b)                   \
-  do {                                       \
-    const bool co_assert_ok_ = ((a) == (b)); \
-    EXPECT_EQ(a, b);                         \
-    if (!co_assert_ok_) co_return;           \
+/// CO_ASSERT_EQ(a, b) reports as EXPECT_EQ(a, b) does (the same comparison and message),
+/// evaluating each argument once: either may be a `co_await` or have side effects.
+#define CO_ASSERT_EQ(a, b)                                        \
+  do {                                                            \
+    const ::testing::AssertionResult co_assert_result_ =          \
+        ::testing::internal::EqHelper::Compare(#a, #b, (a), (b)); \
+    if (!co_assert_result_) {                                     \
+      ADD_FAILURE() << co_assert_result_.message();               \
+      co_return;                                                  \
+    }                                                             \
   } while (0)

@@ -111,7 +111,7 @@ class ThreadSlot {
   bool holds_ = false;
 };
 
-/// The waiter type `co_await op` uses for an asyncio operation or handle `Op` (Awaitable,
+/// The waiter type `co_await op` uses for an asyncio operation or handle `Op` (Operation,
 /// Task, Future): each declares it with a specialization. See `awaitable_async_op` below.
 template <typename Op>
 struct waiter_of {};

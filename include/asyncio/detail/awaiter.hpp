@@ -12,6 +12,7 @@
 #include <asyncio/detail/asio_glue.hpp>
 #include <asyncio/detail/executor.hpp>
 #include <asyncio/detail/task_core.hpp>
+#include <asyncio/operation.hpp>
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -26,46 +27,6 @@
 #include <utility>
 
 namespace asyncio::detail {
-
-/// The completion signature of an asyncio operation producing R.
-template <typename R>
-struct signature_for {
-  using type = void(std::exception_ptr, R);
-};
-template <>
-struct signature_for<void> {
-  using type = void(std::exception_ptr);
-};
-template <typename W>
-using signature_of = typename signature_for<typename W::result_type>::type;
-
-template <typename W, typename Op, typename Token>
-auto initiate(Op&& op, Token&& token);
-
-/// An asyncio operation described by its waiter type W. W derives from Waiter and has:
-///   a `params` type (what this class stores), W(params), bool ready(),
-///   void suspend(EventLoop&, TaskCore*), result_type resume(), and optionally
-///   bool rewait() (see `rewait`).
-template <typename W>
-class Awaitable {
- public:
-  using params = typename W::params;
-  explicit Awaitable(params p) : params_(std::move(p)) {}
-  const params& get_params() const& noexcept { return params_; }
-  params&& get_params() && noexcept { return std::move(params_); }
-
-  template <boost::asio::completion_token_for<signature_of<W>> Token>
-  auto operator()(Token&& token) const& {
-    return initiate<W>(*this, std::forward<Token>(token));
-  }
-  template <boost::asio::completion_token_for<signature_of<W>> Token>
-  auto operator()(Token&& token) && {
-    return initiate<W>(std::move(*this), std::forward<Token>(token));
-  }
-
- private:
-  params params_;
-};
 
 /// A waiter woken too early (a queue item taken by someone else in between) may go back to
 /// waiting instead of resuming: Python's `while self.empty(): await getter`.
@@ -93,7 +54,7 @@ template <typename W>
 template <typename T>
 struct is_awaitable_op : std::false_type {};
 template <typename W>
-struct is_awaitable_op<Awaitable<W>> : std::true_type {};
+struct is_awaitable_op<Operation<W>> : std::true_type {};
 
 /// What a waiter is built from: an operation's parameters, or the handle (Task, Future).
 template <typename Op>
@@ -241,7 +202,7 @@ auto initiate(Op&& op, Token&& token) {
 }
 
 template <typename W>
-struct waiter_of<Awaitable<W>> {
+struct waiter_of<Operation<W>> {
   using type = W;
 };
 

@@ -30,7 +30,7 @@ struct future_of<Future<T>> {
   using value_type = T;
 };
 template <typename W>
-struct future_of<Awaitable<W>> {
+struct future_of<Operation<W>> {
   using type = Task<typename W::result_type>;
   using value_type = typename W::result_type;
 };
@@ -79,14 +79,14 @@ decltype(auto) awaitable_of(X&& x) {
 /// The state behind a Task or Future handle.
 template <typename T>
 FutureCore* core_of(const Task<T>& t) noexcept {
-  return t.detail_core();
+  return HandleAccess::core(t);
 }
 template <typename T>
 FutureCore* core_of(const Future<T>& f) noexcept {
-  return f.detail_core();
+  return HandleAccess::core(f);
 }
 inline FutureCore* core_of(const AnyTask& t) noexcept {
-  return t.detail_core();
+  return HandleAccess::core(t);
 }
 
 /// `void` as a value: `std::monostate`.
@@ -102,8 +102,5 @@ value_or_monostate<typename H::value_type> result_of(const H& h) {
     return h.result();
   }
 }
-
-/// Whether `e` holds a CancelledError.
-bool is_cancelled_error(const std::exception_ptr& e) noexcept;
 
 }  // namespace asyncio::detail

@@ -96,13 +96,13 @@ class LoopExecutor {
       this->fn = &run;
       if (task_) {
         task_->add_ref();
-        ++task_->foreign_pending_;
+        task_->foreign_work_started();
       }
     }
     static void run(ReadyNode* n, ReadyNode::Action a) {
       auto* self = static_cast<Node*>(n);
       Ref<TaskCore> task(self->task_);  // adopts
-      if (task) --task->foreign_pending_;
+      if (task) task->foreign_work_finished();
       if (a == ReadyNode::Action::run) {
         Fn fn(std::move(self->fn_));
         EventLoop& loop = self->loop_;

@@ -1,8 +1,10 @@
 #pragma once
-// The type-independent half of Future and Task, and the waiter protocol every asyncio
-// awaitable uses. Not API.
+// The type-independent half of Future and Task: state, result, done-callbacks and the
+// reference that handles hold. Not API.
 
+#include <asyncio/detail/loop_internals.hpp>
 #include <asyncio/detail/pool.hpp>
+#include <asyncio/detail/wait_list.hpp>
 #include <asyncio/event_loop.hpp>
 
 #include <cstdint>
@@ -15,144 +17,6 @@
 #include <utility>
 
 namespace asyncio::detail {
-
-/// Privileged access to the loop's scheduler, for the library's own primitives.
-struct LoopInternals {
-  static void schedule(EventLoop& l, ReadyNode* n) noexcept { l.ready_.push(n); }
-  static TaskCore*& current_task(EventLoop& l) noexcept { return l.current_task_; }
-  static void add_timer(EventLoop& l, TimerNode* n, std::int64_t when) { l.add_timer(n, when); }
-  static void cancel_timer(EventLoop& l, TimerNode* n) noexcept {
-    if (n->scheduled()) l.timers_.erase(n);
-  }
-  static std::int64_t now_ns(const EventLoop& l) noexcept { return l.now_ns(); }
-  static TaskListNode& tasks(EventLoop& l) noexcept { return l.tasks_; }
-  static bool closing(const EventLoop& l) noexcept { return l.closing_; }
-  static std::uint32_t id(const EventLoop& l) noexcept { return l.id_; }
-  static std::string& debug_last_step(EventLoop& l) noexcept { return l.debug_last_step_; }
-};
-
-/// The loop with this id if it still exists. Handles outlive their loop; whatever they
-/// would schedule on a destroyed loop is dropped instead.
-EventLoop* live_loop(EventLoop* loop, std::uint32_t id) noexcept;
-
-/// The running loop, or `RuntimeError("no running event loop")`.
-EventLoop& require_running_loop();
-
-/// Something waiting for a Future, a timer or a primitive: a coroutine suspended in
-/// `co_await` (the waiter lives in its frame) or a done-callback (on the heap). When woken
-/// it is pushed on the ready queue, so waking costs no allocation.
-struct Waiter : ReadyNode {
-  // Wait-list links, apart from the ready queue's: a primitive's waiter stays listed
-  // while its wake-up is queued, as the Future in CPython's `_waiters` does.
-  Waiter* wnext = nullptr;
-  Waiter* wprev = nullptr;
-  TaskCore* task = nullptr;  // the task whose step this wait is, if any
-  /// Cancels the wait, waking the waiter with `cancelled` set; returns false when it can't
-  /// (already woken). Python: `task._fut_waiter.cancel(msg)`.
-  bool (*try_cancel)(Waiter*, const std::string& msg) = nullptr;
-  /// Writes what is awaited, for the task's repr (`wait_for=<Future pending>`); may be null.
-  void (*describe_wait)(const Waiter*, std::ostream&) = nullptr;
-  bool linked = false;
-  bool is_callback = false;  // a heap DoneCallback, owned by the list it is in
-  bool holds_ref = false;    // a scheduled DoneCallback keeps its future alive
-  /// Its wait list was destroyed (a primitive destroyed while tasks wait on it): it waits on,
-  /// touching nothing of the primitive, until cancelled.
-  bool detached = false;
-  /// Resume with CancelledError: the task was cancelled after the wake-up was queued, or
-  /// the wait itself was cancelled.
-  bool cancelled = false;
-};
-
-/// Intrusive FIFO of waiters with O(1) removal (a cancelled waiter leaves from the middle).
-class WaitList {
- public:
-  WaitList() noexcept = default;
-  WaitList(const WaitList&) = delete;
-  WaitList& operator=(const WaitList&) = delete;
-  /// Detaches the waiters still listed (see `Waiter::detached`). Python would keep the
-  /// object alive for them; C++ owners may destroy it, and the waiters must not notice.
-  ~WaitList() {
-    if (head_) detach_all();
-  }
-
-  bool empty() const noexcept { return head_ == nullptr; }
-  Waiter* front() const noexcept { return head_; }
-  std::size_t size() const noexcept { return size_; }
-
-  void push_back(Waiter* w) noexcept {
-    w->wprev = tail_;
-    w->wnext = nullptr;
-    if (tail_) {
-      tail_->wnext = w;
-    } else {
-      head_ = w;
-    }
-    tail_ = w;
-    w->linked = true;
-    ++size_;
-  }
-
-  void remove(Waiter* w) noexcept {
-    if (!w->linked) return;
-    if (w->wprev) {
-      w->wprev->wnext = w->wnext;
-    } else {
-      head_ = w->wnext;
-    }
-    if (w->wnext) {
-      w->wnext->wprev = w->wprev;
-    } else {
-      tail_ = w->wprev;
-    }
-    w->wprev = nullptr;
-    w->wnext = nullptr;
-    w->linked = false;
-    --size_;
-  }
-
-  Waiter* pop_front() noexcept {
-    Waiter* w = head_;
-    if (w) remove(w);
-    return w;
-  }
-
-  /// Visits each waiter in order; `f` may unlink the one it is given.
-  template <typename F>
-  void for_each(F&& f) {
-    for (Waiter* w = head_; w;) {
-      Waiter* next = w->wnext;
-      f(w);
-      w = next;
-    }
-  }
-
- private:
-  void detach_all() noexcept;
-
-  Waiter* head_ = nullptr;
-  Waiter* tail_ = nullptr;
-  std::size_t size_ = 0;
-};
-
-/// A string that costs one pointer while empty (most tasks have no custom name and are
-/// never cancelled, and a million of them must stay small).
-class CompactString {
- public:
-  CompactString() = default;
-  // By reference: a task's name passes through several layers, and the usual empty one
-  // should cost no string move on the way.
-  explicit CompactString(std::string&& s)
-      : s_(s.empty() ? nullptr : std::make_unique<std::string>(std::move(s))) {}
-  CompactString& operator=(std::string s) {
-    s_ = s.empty() ? nullptr : std::make_unique<std::string>(std::move(s));
-    return *this;
-  }
-  bool empty() const noexcept { return !s_; }
-  std::string str() const { return s_ ? *s_ : std::string(); }
-
- private:
-  std::unique_ptr<std::string> s_;
-};
 
 struct CallbackWaiter;
 
@@ -267,6 +131,25 @@ class Ref {
 
  private:
   S* p_ = nullptr;
+};
+
+/// The library's access to the state behind a handle (`Future`, `Task`, `AnyTask`), which
+/// the handles keep private.
+struct HandleAccess {
+  template <typename H>
+  static auto* state(const H& h) noexcept {
+    return h.state();
+  }
+  /// The FutureCore of a Future, the TaskCore of a task.
+  template <typename H>
+  static auto* core(const H& h) noexcept {
+    return h.core();
+  }
+  /// A handle adopting `s`, a state made by the library.
+  template <typename H, typename S>
+  static H adopt(Ref<S> s) noexcept {
+    return H(std::move(s));
+  }
 };
 
 /// Storage for a result: `std::optional<T>`, and nothing for void.

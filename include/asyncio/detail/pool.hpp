@@ -12,21 +12,14 @@
 // Threads: each thread allocates from its own slabs. A block freed on another thread (a
 // handle dropped after its loop's thread ended, say) is only counted, not reused; the slab
 // goes back to the system when its last block does, even after its thread has exited.
-// Under AddressSanitizer and ThreadSanitizer the pool is off, so that a use after free is
-// still caught; `SlabPool` itself is tested directly.
+// `ASYNCIO_NO_POOL` (a compile definition of the library target: CMake's ASYNCIO_POOL=OFF,
+// and always under AddressSanitizer and ThreadSanitizer, so that a use after free is still
+// caught) turns the pool off; `SlabPool` itself is tested directly.
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <new>
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define ASYNCIO_DETAIL_NO_POOL 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define ASYNCIO_DETAIL_NO_POOL 1
-#endif
-#endif
 
 namespace asyncio::detail {
 
@@ -125,13 +118,13 @@ class SlabPool {
 class Pool {
  public:
   static void* allocate(std::size_t size) {
-#ifndef ASYNCIO_DETAIL_NO_POOL
+#ifndef ASYNCIO_NO_POOL
     if (SlabPool::pooled(size)) return SlabPool::allocate(size);
 #endif
     return ::operator new(size);
   }
   static void deallocate(void* p, std::size_t size) noexcept {
-#ifndef ASYNCIO_DETAIL_NO_POOL
+#ifndef ASYNCIO_NO_POOL
     if (SlabPool::pooled(size)) return SlabPool::deallocate(p);
 #else
     (void)size;

@@ -1,6 +1,8 @@
 #pragma once
 // The loop's ready queue and timer heap. Not API.
 
+#include <asyncio/detail/delay.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -44,9 +46,6 @@ class ReadyQueue {
   ReadyNode** tail_ = &head_;
   std::size_t size_ = 0;
 };
-
-/// A deadline that never comes: an infinite delay, or one past the clock's range.
-inline constexpr std::int64_t kNever = INT64_MAX;
 
 /// A deadline in the loop's timer heap. Python: `TimerHandle` in `loop._scheduled`.
 struct TimerNode : ReadyNode {

@@ -2,12 +2,14 @@
 // The type-independent half of a Task: cancellation bookkeeping and the step protocol.
 // Not API.
 
+#include <asyncio/detail/compact_string.hpp>
 #include <asyncio/detail/future_core.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace asyncio::detail {
 
@@ -31,24 +33,17 @@ class TaskCore : public FutureCore, public TaskListNode, public ReadyNode {
   void set_name(std::string name) { name_ = std::move(name); }
   std::uint64_t id() const noexcept { return id_; }
 
-  // --- step protocol (used by waiters, the executor and the task's entry coroutine) ----
-
   /// Python: `_fut_waiter`: the asyncio wait the task is suspended in, if any.
-  Waiter* waiter_ = nullptr;
-  /// Python: `_must_cancel`: deliver CancelledError at the next suspension.
-  bool must_cancel_ = false;
-  bool running_ = false;  // inside a step
-  bool started_ = false;  // the coroutine has been entered
-  /// Executor work queued for this task (an Asio completion about to resume it).
-  std::uint32_t foreign_pending_ = 0;
-  std::uint32_t num_cancels_requested_ = 0;
-  /// The bulk cancellation (see `BulkCancel`) that last reached this task.
-  std::uint32_t cancel_epoch_ = 0;
-  CompactString cancel_message_;
-  /// Emitted to cancel an Asio operation the task is suspended in.
-  boost::asio::cancellation_signal cancel_signal_;
-
+  Waiter* fut_waiter() const noexcept { return waiter_; }
+  /// Forgets the wait (the loop is torn down and unwinds it).
+  Waiter* take_fut_waiter() noexcept { return std::exchange(waiter_, nullptr); }
+  /// Python: `_must_cancel`: CancelledError is delivered at the next suspension.
+  bool must_cancel() const noexcept { return must_cancel_; }
   std::string take_cancel_message() { return cancel_message_.str(); }
+
+  /// Executor work queued for this task (an Asio completion about to resume it).
+  void foreign_work_started() noexcept { ++foreign_pending_; }
+  void foreign_work_finished() noexcept { --foreign_pending_; }
 
   /// Ends the task: with its value already stored, with an exception, or cancelled.
   void finish_value() noexcept;
@@ -62,6 +57,9 @@ class TaskCore : public FutureCore, public TaskListNode, public ReadyNode {
   virtual void drop_coroutine() noexcept = 0;  // destroy a never-started coroutine
   const char* kind() const noexcept override { return "Task"; }
 
+  /// Emitted to cancel an Asio operation the task is suspended in.
+  boost::asio::cancellation_signal cancel_signal_;
+
  private:
   static void first_step(ReadyNode* n, ReadyNode::Action a);
   /// The part of `cancel` that reaches into what the task awaits.
@@ -72,7 +70,19 @@ class TaskCore : public FutureCore, public TaskListNode, public ReadyNode {
   }
   void cancel_foreign_wait() noexcept;
   friend class StepScope;
+  friend class BulkCancel;
+  friend void park(Waiter* w, TaskCore* task) noexcept;
+  friend void unpark(Waiter* w) noexcept;
 
+  Waiter* waiter_ = nullptr;  // see fut_waiter()
+  bool must_cancel_ = false;  // see must_cancel()
+  bool running_ = false;      // inside a step
+  bool started_ = false;      // the coroutine has been entered
+  std::uint32_t foreign_pending_ = 0;
+  std::uint32_t num_cancels_requested_ = 0;
+  /// The bulk cancellation (see `BulkCancel`) that last reached this task.
+  std::uint32_t cancel_epoch_ = 0;
+  CompactString cancel_message_;
   CompactString name_;
   std::uint64_t id_;
 };
@@ -131,6 +141,7 @@ class StepScope {
 /// The CancelledError of a detached wait (see `Waiter::detached`), cancelled by `task`.
 [[noreturn]] void throw_detached_wait(TaskCore* task);
 
+/// Parks waiter `w` as the wait of `task` (null: a callback waits).
 inline void park(Waiter* w, TaskCore* task) noexcept {
   w->task = task;
   if (!task) return;

@@ -1,3 +1,4 @@
+#include <asyncio/detail/future_core.hpp>
 #include <asyncio/future.hpp>
 
 #include <atomic>
@@ -15,7 +16,7 @@ void report_unretrieved(FutureCore& f, const std::string& message, std::exceptio
     loop->call_exception_handler(context);
   } else {
     std::cerr << context.message << "\nfuture: " << context.object
-              << "\nexception: " << describe_exception(context.exception) << std::endl;
+              << "\nexception: " << format_exception(context.exception) << std::endl;
   }
 }
 }  // namespace
@@ -27,23 +28,6 @@ void report_callback_exception(FutureCore* owner, std::exception_ptr e) noexcept
           {"Exception in callback (done callback)", std::move(e), owner ? owner->repr() : ""});
     }
   } catch (...) {
-  }
-}
-
-void WaitList::detach_all() noexcept {
-  std::size_t n = 0;
-  while (Waiter* w = pop_front()) {
-    w->detached = true;
-    ++n;
-  }
-  if (running_loop && running_loop->get_debug()) {
-    try {
-      running_loop->log(
-          "asyncio: a primitive (Lock, Event, Semaphore, Queue...) was destroyed "
-          "while " +
-          std::to_string(n) + " task(s) waited on it; they wait on until cancelled");
-    } catch (...) {
-    }
   }
 }
 
@@ -177,7 +161,7 @@ void FutureCore::describe(std::ostream& os) const {
     case State::finished:
       os << "finished ";
       if (exception_) {
-        os << "exception=" << describe_exception(exception_);
+        os << "exception=" << format_exception(exception_);
       } else {
         describe_result(os);
       }

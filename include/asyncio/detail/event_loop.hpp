@@ -1,0 +1,59 @@
+#pragma once
+// The callbacks and task list behind the event loop. Not API.
+
+#include <asyncio/detail/pool.hpp>
+#include <asyncio/detail/ready_queue.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace asyncio {
+class EventLoop;
+}  // namespace asyncio
+
+namespace asyncio::detail {
+
+/// The loop running on this thread, or null. Python: `events._get_running_loop()`.
+inline thread_local EventLoop* running_loop = nullptr;
+
+/// The loop with this id if it still exists. Handles outlive their loop; whatever they
+/// would schedule on a destroyed loop is dropped instead.
+EventLoop* live_loop(EventLoop* loop, std::uint32_t id) noexcept;
+
+/// The running loop, or `RuntimeError("no running event loop")`.
+EventLoop& require_running_loop();
+
+/// State behind `Handle` / `TimerHandle`: a queued callback. Its count is atomic because
+/// `call_soon_threadsafe` hands one out on a foreign thread.
+struct CallbackBase : TimerNode, Pooled {
+  explicit CallbackBase(EventLoop* l) noexcept : loop(l) {}
+  virtual ~CallbackBase() = default;
+  virtual void invoke() = 0;
+
+  void add_ref() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  std::atomic<std::uint32_t> refs{1};
+  EventLoop* loop;
+  bool cancelled = false;
+  bool is_timer = false;
+};
+
+template <typename F>
+struct Callback final : CallbackBase {
+  Callback(EventLoop* l, F&& fn) : CallbackBase(l), f(std::move(fn)) {}
+  void invoke() override { f(); }
+  F f;
+};
+
+/// Intrusive list of the loop's unfinished tasks (Python: `_scheduled_tasks`).
+struct TaskListNode {
+  TaskListNode* prev_task = nullptr;
+  TaskListNode* next_task = nullptr;
+};
+
+}  // namespace asyncio::detail
