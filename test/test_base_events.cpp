@@ -149,13 +149,7 @@ std::unique_ptr<EventLoop> new_test_loop() {
 }
 
 bool is_zero_division(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const ZeroDivisionError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
+  return asyncio::holds<ZeroDivisionError>(e);
 }
 
 awaitable<void> sleep_for(double delay) {

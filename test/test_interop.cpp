@@ -117,17 +117,7 @@ bool is_operation_aborted(const boost::system::system_error& e) {
   return e.code() == boost::asio::error::operation_aborted;
 }
 
-template <typename E>
-bool holds(const std::exception_ptr& e) {
-  if (!e) return false;
-  try {
-    std::rethrow_exception(e);
-  } catch (const E&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
+using asyncio::holds;
 
 awaitable<int> value_after(double delay, int value) {
   co_await asyncio::sleep(delay);

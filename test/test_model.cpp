@@ -661,7 +661,7 @@ class LockModel final : public ModelBase {
       const bool scoped = rng_.chance(0.4);
       const bool immediate = before_acquire(id);
       const std::uint64_t at = events_;
-      std::optional<asyncio::detail::Held<asyncio::Lock>> held;
+      std::optional<asyncio::Held<asyncio::Lock>> held;
       try {
         if (scoped) {
           held.emplace(co_await lock_.scoped());
@@ -898,7 +898,7 @@ class SemaphoreModel final : public ModelBase {
     ++events_;
     check_state();
   }
-  using Guard = asyncio::detail::Held<asyncio::Semaphore>;
+  using Guard = asyncio::Held<asyncio::Semaphore>;
 
   /// A release by `id` (a holder, or the driver releasing with no slot: `stray`), through
   /// `guard` when the slot was taken with scoped().

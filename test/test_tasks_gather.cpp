@@ -161,18 +161,7 @@ void run_loop(asyncio::EventLoop& loop) {
   for (int i = 0; i < 3; ++i) run_briefly(loop);
 }
 
-/// `isinstance(exc, E)` for a stored exception.
-template <typename E>
-bool holds(const std::exception_ptr& e) {
-  if (!e) return false;
-  try {
-    std::rethrow_exception(e);
-  } catch (const E&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
+using asyncio::holds;
 
 /// `f()` raises CancelledError whose message is exactly `message`.
 template <typename F>

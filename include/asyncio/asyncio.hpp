@@ -11,6 +11,7 @@
 #include <asyncio/exceptions.hpp>
 #include <asyncio/future.hpp>
 #include <asyncio/gather.hpp>
+#include <asyncio/held.hpp>
 #include <asyncio/lock.hpp>
 #include <asyncio/operation.hpp>
 #include <asyncio/queue.hpp>

@@ -2,6 +2,7 @@
 // The state of a `Future<T>` and the waiter behind `co_await future`. Not API.
 
 #include <asyncio/detail/awaiter.hpp>
+#include <asyncio/detail/describe_value.hpp>
 #include <asyncio/detail/future_core.hpp>
 #include <asyncio/detail/task_core.hpp>
 #include <asyncio/event_loop.hpp>
@@ -13,19 +14,6 @@
 #include <utility>
 
 namespace asyncio::detail {
-
-template <typename T>
-void describe_value(std::ostream& os, const T& v) {
-  if constexpr (requires { os << v; }) {
-    if constexpr (std::is_convertible_v<const T&, std::string_view>) {
-      os << '\'' << std::string_view(v) << '\'';
-    } else {
-      os << v;
-    }
-  } else {
-    os << "<" << sizeof(T) << "-byte value>";
-  }
-}
 
 /// The state of a `Future<T>`.
 template <typename T>

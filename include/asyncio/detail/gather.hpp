@@ -148,7 +148,7 @@ class GatherState final : public FutureState<R> {
       if (c->cancelled()) return Outcome<V>(std::make_exception_ptr(c->make_cancelled_error()));
       if (std::exception_ptr e = c->take_exception()) return Outcome<V>(std::move(e));
       if constexpr (std::is_void_v<V>) {
-        return Outcome<void>();
+        return Outcome<V>();  // V is void; dependent: Outcome is defined after this header
       } else {
         return Outcome<V>(h.result());
       }

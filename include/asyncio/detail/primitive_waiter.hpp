@@ -4,6 +4,7 @@
 #include <asyncio/detail/awaiter.hpp>
 #include <asyncio/detail/future_core.hpp>
 #include <asyncio/detail/task_core.hpp>
+#include <asyncio/held.hpp>
 
 #include <cstdint>
 #include <ostream>
@@ -102,42 +103,12 @@ inline bool wake_first_pending(WaitList& list) noexcept {
   return false;
 }
 
-/// A release that failed in a destructor (it was released by hand already) goes to the
-/// running loop's exception handler instead of terminating the program.
-void report_release_error(std::exception_ptr e) noexcept;
-
-/// The result of `co_await primitive.scoped()`: releases the primitive when destroyed.
-/// Python: the `async with` block.
-template <typename P>
-class [[nodiscard]] Held {
- public:
-  explicit Held(P& p) noexcept : p_(&p) {}
-  Held(Held&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
-  Held& operator=(Held&&) = delete;
-  ~Held() {
-    if (p_) {
-      try {
-        p_->release();
-      } catch (...) {
-        report_release_error(std::current_exception());
-      }
-    }
-  }
-  /// Releases now instead of at the end of the scope.
-  void release() {
-    if (p_) std::exchange(p_, nullptr)->release();
-  }
-
- private:
-  P* p_;
-};
-
 /// `co_await x.scoped()`: acquire as `Base` does, then hand out a guard that releases.
 template <typename Base>
 struct ScopedWaiter : Base {
   using params = typename Base::params;
   using primitive_type = std::remove_reference_t<decltype(std::declval<Base&>().primitive())>;
-  using result_type = Held<primitive_type>;
+  using result_type = asyncio::Held<primitive_type>;
   explicit ScopedWaiter(const params& p) : Base(p) {}
   result_type resume() {
     Base::resume();

@@ -1,10 +1,10 @@
 #pragma once
 // The waiters and stores behind `Queue`, `LifoQueue` and `PriorityQueue`. Not API.
 
+#include <asyncio/detail/describe_value.hpp>
 #include <asyncio/detail/primitive_waiter.hpp>
 #include <asyncio/event.hpp>
 #include <asyncio/exceptions.hpp>
-#include <asyncio/future.hpp>
 
 #include <algorithm>
 #include <cstddef>

@@ -1,4 +1,6 @@
-#include <asyncio/detail/primitive_waiter.hpp>
+#include <asyncio/held.hpp>
+
+#include <asyncio/event_loop.hpp>
 
 namespace asyncio::detail {
 
