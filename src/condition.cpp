@@ -63,10 +63,11 @@ void Condition::notify(long n) {
 
 void Condition::notify_waiters(std::size_t n) noexcept {
   std::size_t woken = 0;
-  for (detail::Waiter* w = waiters_.front(); w && woken < n; w = w->wnext) {
-    auto* p = static_cast<detail::PrimitiveWaiter*>(w);
-    if (p->pending()) {
-      p->wake();
+  for (detail::Waiter& w : waiters_) {
+    if (woken >= n) break;
+    auto& p = static_cast<detail::PrimitiveWaiter&>(w);
+    if (p.pending()) {
+      p.wake();
       ++woken;
     }
   }

@@ -26,9 +26,9 @@ bool EventWaiter::resume() {
 void Event::set() noexcept {
   if (value_) return;
   value_ = true;
-  for (detail::Waiter* w = waiters_.front(); w; w = w->wnext) {
-    auto* p = static_cast<detail::PrimitiveWaiter*>(w);
-    if (p->pending()) p->wake();
+  for (detail::Waiter& w : waiters_) {
+    auto& p = static_cast<detail::PrimitiveWaiter&>(w);
+    if (p.pending()) p.wake();
   }
 }
 

@@ -151,7 +151,6 @@ EventLoop::EventLoop(RunOptions options)
       coarse_slack_ns_(coarse_clock_slack_ns()),
       virtual_time_(options.virtual_time),
       debug_(options.debug) {
-  tasks_.prev_task = tasks_.next_task = &tasks_;
   std::lock_guard lock(live_loops_mutex);
   live_loops()[id_] = this;
 }
@@ -436,8 +435,8 @@ std::string EventLoop::deadlock_report() const {
       "no timer is set, no I/O or work of another thread is pending)";
   std::size_t waiting = 0;
   std::string names;
-  for (const detail::TaskListNode* n = tasks_.next_task; n != &tasks_; n = n->next_task) {
-    const auto* t = static_cast<const detail::TaskCore*>(n);
+  for (const detail::TaskListNode& n : tasks_) {
+    const auto* t = static_cast<const detail::TaskCore*>(&n);
     if (t->done()) continue;
     if (waiting++ < kShown) names += "\n  " + t->repr();
   }
@@ -541,9 +540,9 @@ void EventLoop::teardown() {
       }
       // Tasks parked in an asyncio wait: unwinding the coroutine releases everything.
       std::vector<detail::Ref<detail::TaskCore>> parked;
-      for (detail::TaskListNode* n = tasks_.next_task; n != &tasks_; n = n->next_task) {
-        auto* t = static_cast<detail::TaskCore*>(n);
-        if (t->fut_waiter()) parked.push_back(detail::Ref<detail::TaskCore>::share(t));
+      for (detail::TaskListNode& n : tasks_) {
+        auto* t = static_cast<detail::TaskCore*>(&n);
+        if (t->fut_waiter()) parked.push_back(detail::Ref<detail::TaskCore>(t));
       }
       for (auto& t : parked) {
         if (detail::Waiter* w = t->take_fut_waiter()) {
@@ -560,7 +559,7 @@ void EventLoop::teardown() {
   }
   drain();
   // Whatever is still registered can never run again.
-  while (tasks_.next_task != &tasks_) static_cast<detail::TaskCore*>(tasks_.next_task)->abandon();
+  while (!tasks_.empty()) static_cast<detail::TaskCore&>(tasks_.front()).abandon();
   detail::running_loop = prev;
   closing_ = false;
 }

@@ -9,9 +9,10 @@ thread_local bool lists_gone = false;  // this thread's Lists has been destroyed
 SlabPool::Lists::~Lists() {
   tl_lists = nullptr;
   lists_gone = true;
-  // Hand every slab over to whoever frees its last block (or free it now).
-  for (Slab* s = all; s;) {
-    Slab* next = s->next_all;
+  // Hand every slab over to whoever frees its last block (or free it now), unlinked first:
+  // its neighbours may be gone by the time it is freed.
+  for (auto& p : partial) p.clear();
+  all.clear_and_dispose([](Slab* s) {
     s->owner.store(nullptr, std::memory_order_relaxed);
     // Read before publishing: once the balance can reach zero, another thread may free s.
     const std::int64_t live = s->live;
@@ -19,8 +20,7 @@ SlabPool::Lists::~Lists() {
       s->~Slab();
       ::operator delete(s, std::align_val_t(kSlabSize));
     }
-    s = next;
-  }
+  });
 }
 
 void* SlabPool::allocate_slow(std::size_t c) {
@@ -38,19 +38,14 @@ void* SlabPool::allocate_slow(std::size_t c) {
     s->balance.store(1, std::memory_order_relaxed);
     return p;
   }
-  Slab* s = l->partial[c];
-  if (s) {
-    l->partial[c] = s->next_partial;
-    if (s->next_partial) s->next_partial->prev_partial = nullptr;
-    s->next_partial = nullptr;
-    s->in_partial = false;
+  Slab* s;
+  if (!l->partial[c].empty()) {
+    s = &l->partial[c].front();
+    l->partial[c].pop_front();
   } else {
     s = new (::operator new(kSlabSize, std::align_val_t(kSlabSize)))
         Slab(l, static_cast<std::uint16_t>(c));
-    s->next_all = l->all;
-    if (l->all) l->all->prev_all = s;
-    l->all = s;
-    ++l->count;
+    l->all.push_front(*s);
   }
   l->current[c] = s;
   return allocate(c * kGranule);  // cannot fail now: s has a free block or room
@@ -59,32 +54,15 @@ void* SlabPool::allocate_slow(std::size_t c) {
 void SlabPool::freed_in_other_slab(Lists* l, Slab* s) noexcept {
   if (s->live + s->balance.load(std::memory_order_acquire) == 0) {
     // Every block is back: return the slab.
-    if (s->in_partial) {
-      if (s->prev_partial) {
-        s->prev_partial->next_partial = s->next_partial;
-      } else {
-        l->partial[s->cls] = s->next_partial;
-      }
-      if (s->next_partial) s->next_partial->prev_partial = s->prev_partial;
+    if (s->partial_hook.is_linked()) {
+      l->partial[s->cls].erase(l->partial[s->cls].iterator_to(*s));
     }
-    if (s->prev_all) {
-      s->prev_all->next_all = s->next_all;
-    } else {
-      l->all = s->next_all;
-    }
-    if (s->next_all) s->next_all->prev_all = s->prev_all;
-    --l->count;
+    l->all.erase(l->all.iterator_to(*s));
     s->~Slab();
     ::operator delete(s, std::align_val_t(kSlabSize));
     return;
   }
-  if (!s->in_partial) {
-    s->in_partial = true;
-    s->prev_partial = nullptr;
-    s->next_partial = l->partial[s->cls];
-    if (s->next_partial) s->next_partial->prev_partial = s;
-    l->partial[s->cls] = s;
-  }
+  if (!s->partial_hook.is_linked()) l->partial[s->cls].push_front(*s);
 }
 
 void SlabPool::deallocate_remote(Slab* s) noexcept {
@@ -97,7 +75,7 @@ void SlabPool::deallocate_remote(Slab* s) noexcept {
 }
 
 std::size_t SlabPool::slabs_held() noexcept {
-  return tl_lists ? tl_lists->count : 0;
+  return tl_lists ? tl_lists->all.size() : 0;
 }
 
 }  // namespace asyncio::detail

@@ -43,8 +43,8 @@ Semaphore::Semaphore(long value) : value_(value) {
 
 bool Semaphore::locked() const noexcept {
   if (value_ == 0) return true;
-  for (detail::Waiter* w = waiters_.front(); w; w = w->wnext) {
-    if (static_cast<detail::PrimitiveWaiter*>(w)->status !=
+  for (const detail::Waiter& w : waiters_) {
+    if (static_cast<const detail::PrimitiveWaiter&>(w).status !=
         detail::PrimitiveWaiter::Status::cancelled) {
       return true;
     }
@@ -63,11 +63,11 @@ void Semaphore::release() {
 
 // Python: Semaphore._wake_up_next: the first waiter still waiting gets a slot set aside.
 bool Semaphore::wake_up_next() noexcept {
-  for (detail::Waiter* w = waiters_.front(); w; w = w->wnext) {
-    auto* p = static_cast<detail::PrimitiveWaiter*>(w);
-    if (p->pending()) {
+  for (detail::Waiter& w : waiters_) {
+    auto& p = static_cast<detail::PrimitiveWaiter&>(w);
+    if (p.pending()) {
       --value_;
-      p->wake();
+      p.wake();
       return true;
     }
   }

@@ -12,7 +12,7 @@ void run_until_done(EventLoop& loop, FutureCore& core) {
     throw ValueError(
         "The future belongs to a different loop than the one specified as the loop argument");
   }
-  Ref<FutureCore> keep = Ref<FutureCore>::share(&core);
+  Ref<FutureCore> keep(&core);
   auto stop = [&loop] { loop.stop(); };
   std::uint64_t id =
       core.add_callback_node(new DoneCallback<decltype(stop)>(std::move(stop), &core));
@@ -31,16 +31,15 @@ void run_until_done(EventLoop& loop, FutureCore& core) {
 AnyTask current_task() {
   EventLoop& loop = detail::require_running_loop();
   detail::TaskCore* t = detail::LoopInternals::current_task(loop);
-  return detail::HandleAccess::adopt<AnyTask>(detail::Ref<detail::TaskCore>::share(t));
+  return detail::HandleAccess::adopt<AnyTask>(detail::Ref<detail::TaskCore>(t));
 }
 
 std::vector<AnyTask> all_tasks(EventLoop& loop) {
   std::vector<AnyTask> out;
-  detail::TaskListNode& head = detail::LoopInternals::tasks(loop);
-  for (detail::TaskListNode* n = head.next_task; n != &head; n = n->next_task) {
-    auto* t = static_cast<detail::TaskCore*>(n);
+  for (detail::TaskListNode& n : detail::LoopInternals::tasks(loop)) {
+    auto* t = static_cast<detail::TaskCore*>(&n);
     if (!t->done())
-      out.push_back(detail::HandleAccess::adopt<AnyTask>(detail::Ref<detail::TaskCore>::share(t)));
+      out.push_back(detail::HandleAccess::adopt<AnyTask>(detail::Ref<detail::TaskCore>(t)));
   }
   return out;
 }

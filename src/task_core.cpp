@@ -31,11 +31,7 @@ bool is_operation_aborted(const std::exception_ptr& e) {
 TaskCore::TaskCore(EventLoop& loop, std::string&& name)
     : FutureCore(loop), name_(std::move(name)), id_(task_counter.fetch_add(1) + 1) {
   // Python: Task.__init__ registers the task and schedules its first step.
-  TaskListNode& head = LoopInternals::tasks(loop);
-  prev_task = head.prev_task;
-  next_task = &head;
-  head.prev_task->next_task = this;
-  head.prev_task = this;
+  LoopInternals::tasks(loop).push_back(*this);
   this->fn = &first_step;
   add_ref();  // the ready queue's reference
   LoopInternals::schedule(loop, this);
@@ -60,7 +56,7 @@ std::string TaskCore::get_name() const {
 }
 
 void TaskCore::first_step(ReadyNode* n, ReadyNode::Action a) {
-  Ref<TaskCore> task(static_cast<TaskCore*>(n));  // adopts the queue's reference
+  Ref<TaskCore> task(static_cast<TaskCore*>(n), false);  // adopts the queue's reference
   if (a == ReadyNode::Action::discard) {
     task->drop_coroutine();
     task->abandon();
@@ -122,7 +118,7 @@ bool TaskCore::cancel(std::string msg) {
     cancel_epoch_ = walk.bulk_epoch;
   }
   if (walk.active) {
-    walk.stack.push_back({Ref<TaskCore>::share(this), std::move(msg)});
+    walk.stack.push_back({Ref<TaskCore>(this), std::move(msg)});
     return true;
   }
   walk.active = true;
@@ -205,15 +201,12 @@ void TaskCore::finish_cancelled(const CancelledError& e) noexcept {
 void TaskCore::abandon() noexcept {
   unlink_from_loop();
   // Its coroutine is gone, so it can never finish: release whatever waits for it.
-  Ref<TaskCore> keep = Ref<TaskCore>::share(this);
+  Ref<TaskCore> keep(this);
   drop_callbacks();
 }
 
 void TaskCore::unlink_from_loop() noexcept {
-  if (!next_task) return;
-  prev_task->next_task = next_task;
-  next_task->prev_task = prev_task;
-  prev_task = next_task = nullptr;
+  TaskListNode::unlink();
 }
 
 void TaskCore::describe(std::ostream& os) const {

@@ -18,12 +18,13 @@ std::string repr(const TaskGroup& tg) {
 TaskGroup::~TaskGroup() {
   // Only reached with children left when the loop tears the group's coroutine down: the
   // children's callbacks must not reach a group that is gone.
-  for (detail::GroupChild* n = head_; n; n = n->gnext) n->group = nullptr;
+  for (detail::GroupChild& n : children_) n.group = nullptr;
+  children_.clear();
 }
 
 std::ostream& operator<<(std::ostream& os, const TaskGroup& tg) {
   os << "<TaskGroup";
-  if (tg.size_) os << " tasks=" << tg.size_;
+  if (!tg.children_.empty()) os << " tasks=" << tg.children_.size();
   if (!tg.errors_.empty()) os << " errors=" << tg.errors_.size();
   if (tg.aborting_) {
     os << " cancelling";
@@ -48,34 +49,27 @@ void TaskGroup::enter() {
 
 void TaskGroup::check_can_create() const {
   if (!entered_) throw RuntimeError("TaskGroup " + repr(*this) + " has not been entered");
-  if (exiting_ && size_ == 0) throw RuntimeError("TaskGroup " + repr(*this) + " is finished");
+  if (exiting_ && children_.empty())
+    throw RuntimeError("TaskGroup " + repr(*this) + " is finished");
   if (aborting_) throw RuntimeError("TaskGroup " + repr(*this) + " is shutting down");
 }
 
 void TaskGroup::adopt(detail::TaskCore* child) {
   auto* node = new detail::GroupChild(this, child);
   node->fn = &child_done;
-  node->gnext = head_;
-  if (head_) head_->gprev = node;
-  head_ = node;
-  ++size_;
+  children_.push_front(*node);
   child->add_callback_node(node);
 }
 
 void TaskGroup::child_done(detail::ReadyNode* n, detail::ReadyNode::Action a) {
   auto* node = static_cast<detail::GroupChild*>(n);
-  detail::Ref<detail::FutureCore> keep(node->holds_ref ? node->owner : nullptr);  // adopts
+  detail::Ref<detail::FutureCore> keep(node->holds_ref ? node->owner : nullptr, false);  // adopts
   if (node->group) {
     if (a == detail::ReadyNode::Action::run) {
       node->group->on_task_done(node);
     } else {
       TaskGroup* g = node->group;  // teardown: just forget the child
-      if (node->gprev)
-        node->gprev->gnext = node->gnext;
-      else
-        g->head_ = node->gnext;
-      if (node->gnext) node->gnext->gprev = node->gprev;
-      --g->size_;
+      g->children_.erase(g->children_.iterator_to(*node));
     }
   }
   delete node;
@@ -83,21 +77,15 @@ void TaskGroup::child_done(detail::ReadyNode* n, detail::ReadyNode::Action a) {
 
 void TaskGroup::abort() noexcept {
   aborting_ = true;
-  for (detail::GroupChild* n = head_; n; n = n->gnext) {
-    if (!n->owner->done()) n->owner->cancel();
+  for (detail::GroupChild& n : children_) {
+    if (!n.owner->done()) n.owner->cancel();
   }
 }
 
 // Python: TaskGroup._on_task_done.
 void TaskGroup::on_task_done(detail::GroupChild* node) noexcept {
-  if (node->gprev) {
-    node->gprev->gnext = node->gnext;
-  } else {
-    head_ = node->gnext;
-  }
-  if (node->gnext) node->gnext->gprev = node->gprev;
-  --size_;
-  if (on_completed_ && size_ == 0 && !on_completed_->done()) on_completed_->set_result();
+  children_.erase(children_.iterator_to(*node));
+  if (on_completed_ && children_.empty() && !on_completed_->done()) on_completed_->set_result();
 
   detail::FutureCore* task = node->owner;
   if (task->cancelled()) return;
@@ -125,7 +113,7 @@ void TaskGroup::cancel() {
     cancel_on_enter_ = true;
     return;
   }
-  if (exiting_ && size_ == 0) return;
+  if (exiting_ && children_.empty()) return;
   if (!aborting_) {
     abort();
     if (parent_ && !parent_cancel_requested_) {
@@ -144,7 +132,7 @@ awaitable<void> TaskGroup::exit(std::exception_ptr body_error) {
   if (body_error && !aborting_) abort();  // the body failed, or the parent is cancelled
 
   // A loop: the parent may be cancelled again while its children wind down.
-  while (size_ > 0) {
+  while (!children_.empty()) {
     if (!on_completed_) on_completed_.emplace(parent_loop());
     try {
       co_await *on_completed_;

@@ -118,7 +118,7 @@ std::int64_t running_loop_now_ns() {
 }
 
 awaitable<void> cancel_and_wait(FutureCore* core) {
-  Ref<FutureCore> keep = Ref<FutureCore>::share(core);
+  Ref<FutureCore> keep(core);
   Future<void> waiter;
   auto release = [waiter]() mutable {
     if (!waiter.done()) waiter.set_result();

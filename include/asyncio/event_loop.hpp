@@ -305,7 +305,7 @@ class EventLoop {
   detail::ReadyQueue ready_;
   detail::TimerHeap timers_;
   detail::TaskCore* current_task_ = nullptr;
-  detail::TaskListNode tasks_;  // sentinel of the unfinished-task list
+  detail::TaskList tasks_;  // the unfinished tasks
   std::atomic<std::int64_t> virtual_now_{0};
   std::atomic<std::int32_t> external_pending_{0};
   std::atomic<bool> inbox_pending_{false};

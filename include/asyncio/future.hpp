@@ -30,7 +30,7 @@ class Future {
   /// A pending future on the running loop. Throws: `RuntimeError` when no loop runs.
   Future() : Future(detail::require_running_loop()) {}
   /// A pending future on `loop`. Python: `loop.create_future()`.
-  explicit Future(EventLoop& loop) : state_(new detail::FutureState<T>(loop)) {}
+  explicit Future(EventLoop& loop) : state_(new detail::FutureState<T>(loop), false) {}
 
   /// Python: `Future.set_result(value)`. Callbacks and awaiters are scheduled with
   /// `call_soon`. Throws: `InvalidStateError` when already done.
@@ -65,7 +65,7 @@ class Future {
     detail::FutureCore* core = state_.get();
     auto call = [cb = std::move(cb), core]() mutable {
       cb(Future<T>(
-          detail::Ref<detail::FutureState<T>>::share(static_cast<detail::FutureState<T>*>(core))));
+          detail::Ref<detail::FutureState<T>>(static_cast<detail::FutureState<T>*>(core))));
     };
     return core->add_callback_node(new detail::DoneCallback<decltype(call)>(std::move(call), core));
   }

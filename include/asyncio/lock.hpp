@@ -62,8 +62,8 @@ namespace detail {
 // Python: Lock.acquire. Free and nobody (still) waiting: take it without yielding.
 bool LockAcquireWaiter::ready() noexcept {
   if (lock->locked_) return false;
-  for (Waiter* w = lock->waiters_.front(); w; w = w->wnext) {
-    if (static_cast<PrimitiveWaiter*>(w)->status != Status::cancelled) return false;
+  for (Waiter& w : lock->waiters_) {
+    if (static_cast<PrimitiveWaiter&>(w).status != Status::cancelled) return false;
   }
   lock->locked_ = true;
   return true;

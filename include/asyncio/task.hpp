@@ -49,7 +49,7 @@ class AnyTask {
   std::uint64_t add_done_callback(F cb) {
     detail::TaskCore* core = core_.get();
     auto call = [cb = std::move(cb), core]() mutable {
-      cb(AnyTask(detail::Ref<detail::TaskCore>::share(core)));
+      cb(AnyTask(detail::Ref<detail::TaskCore>(core)));
     };
     return core->add_callback_node(new detail::DoneCallback<decltype(call)>(std::move(call), core));
   }
@@ -105,7 +105,7 @@ class Task : public AnyTask {
   std::uint64_t add_done_callback(F cb) {
     detail::TaskCore* core = core_.get();
     auto call = [cb = std::move(cb), core]() mutable {
-      cb(Task<T>(detail::Ref<detail::TaskCore>::share(core)));
+      cb(Task<T>(detail::Ref<detail::TaskCore>(core)));
     };
     return core->add_callback_node(new detail::DoneCallback<decltype(call)>(std::move(call), core));
   }
@@ -131,7 +131,7 @@ template <typename T>
 Task<T> EventLoop::create_task(awaitable<T> coro, std::string name) {
   check_callable_here();
   auto* state = new detail::TaskState<T>(*this, std::move(name), std::move(coro));
-  return detail::HandleAccess::adopt<Task<T>>(detail::Ref<detail::TaskCore>(state));
+  return detail::HandleAccess::adopt<Task<T>>(detail::Ref<detail::TaskCore>(state, false));
 }
 
 /// Python: `asyncio.create_task(coro, name=...)`: schedule `coro` as a task on the running

@@ -82,8 +82,7 @@ class TaskGroup {
   static void child_done(detail::ReadyNode* n, detail::ReadyNode::Action a);
 
   AnyTask parent_;
-  detail::GroupChild* head_ = nullptr;  // the children not yet done
-  std::size_t size_ = 0;
+  detail::GroupChildren children_;  // the children not yet done, the newest first
   std::vector<std::exception_ptr> errors_;
   std::optional<Future<void>> on_completed_;
   bool entered_ = false;

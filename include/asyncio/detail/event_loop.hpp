@@ -4,6 +4,8 @@
 #include <asyncio/detail/pool.hpp>
 #include <asyncio/detail/ready_queue.hpp>
 
+#include <boost/intrusive/list.hpp>
+
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -50,10 +52,11 @@ struct Callback final : CallbackBase {
   F f;
 };
 
-/// Intrusive list of the loop's unfinished tasks (Python: `_scheduled_tasks`).
-struct TaskListNode {
-  TaskListNode* prev_task = nullptr;
-  TaskListNode* next_task = nullptr;
+/// A task's link in the loop's list of unfinished tasks (Python: `_scheduled_tasks`).
+/// Auto-unlink: a task leaves when it ends, or at the latest when it is destroyed.
+struct TaskListNode
+    : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
 };
+using TaskList = boost::intrusive::list<TaskListNode, boost::intrusive::constant_time_size<false>>;
 
 }  // namespace asyncio::detail

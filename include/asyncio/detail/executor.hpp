@@ -101,7 +101,7 @@ class LoopExecutor {
     }
     static void run(ReadyNode* n, ReadyNode::Action a) {
       auto* self = static_cast<Node*>(n);
-      Ref<TaskCore> task(self->task_);  // adopts
+      Ref<TaskCore> task(self->task_, false);  // adopts
       if (task) task->foreign_work_finished();
       if (a == ReadyNode::Action::run) {
         Fn fn(std::move(self->fn_));

@@ -53,7 +53,7 @@ struct FutureWaiter : Waiter {
   // The waiter holds a reference: the awaited handle may be an lvalue that its owner drops
   // while the coroutine waits (Python's awaiting task keeps the future alive too).
   template <typename Handle>
-  explicit FutureWaiter(const Handle& h) : state(Ref<S>::share(HandleAccess::state(h))) {
+  explicit FutureWaiter(const Handle& h) : state(HandleAccess::state(h)) {
     try_cancel = [](Waiter* w, const std::string& msg) {
       return static_cast<FutureWaiter*>(w)->state->cancel(msg);
     };

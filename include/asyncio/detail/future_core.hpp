@@ -7,6 +7,8 @@
 #include <asyncio/detail/wait_list.hpp>
 #include <asyncio/event_loop.hpp>
 
+#include <boost/smart_ptr/intrusive_ptr.hpp>
+
 #include <cstdint>
 #include <exception>
 #include <iosfwd>
@@ -103,34 +105,27 @@ class FutureCore : public Pooled {
   bool log_traceback_ = false;  // an exception nobody retrieved yet
 };
 
-/// Holds a reference to a FutureCore (or derived) state.
-template <typename S>
-class Ref {
- public:
-  Ref() noexcept = default;
-  explicit Ref(S* p) noexcept : p_(p) {}  // adopts
-  static Ref share(S* p) noexcept {
-    if (p) p->add_ref();
-    return Ref(p);
-  }
-  Ref(const Ref& o) noexcept : p_(o.p_) {
-    if (p_) p_->add_ref();
-  }
-  Ref(Ref&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
-  Ref& operator=(Ref o) noexcept {
-    std::swap(p_, o.p_);
-    return *this;
-  }
-  ~Ref() {
-    if (p_) p_->release();
-  }
-  S* get() const noexcept { return p_; }
-  S* operator->() const noexcept { return p_; }
-  S& operator*() const noexcept { return *p_; }
-  explicit operator bool() const noexcept { return p_ != nullptr; }
+/// Boost.intrusive_ptr's hooks for FutureCore (and derived) states.
+inline void intrusive_ptr_add_ref(FutureCore* p) noexcept {
+  p->add_ref();
+}
+inline void intrusive_ptr_release(FutureCore* p) noexcept {
+  p->release();
+}
 
- private:
-  S* p_ = nullptr;
+/// Holds a reference to a FutureCore (or derived) state: `Ref<S>(p)` shares (adds a
+/// reference), `Ref<S>(p, false)` adopts one the caller already holds. A
+/// `boost::intrusive_ptr` whose copy is declared noexcept (adding a reference can't throw),
+/// so that Future and Task stay nothrow-copyable handles.
+template <typename S>
+class Ref : public boost::intrusive_ptr<S> {
+ public:
+  using boost::intrusive_ptr<S>::intrusive_ptr;
+  Ref() noexcept = default;
+  Ref(const Ref&) noexcept = default;
+  Ref(Ref&&) noexcept = default;
+  Ref& operator=(const Ref&) noexcept = default;
+  Ref& operator=(Ref&&) noexcept = default;
 };
 
 /// The library's access to the state behind a handle (`Future`, `Task`, `AnyTask`), which
@@ -192,7 +187,7 @@ struct DoneCallback final : CallbackWaiter, Pooled {
   static void run(ReadyNode* n, ReadyNode::Action a) {
     auto* self = static_cast<DoneCallback*>(n);
     // Adopts the reference taken when it was scheduled.
-    Ref<FutureCore> keep(self->holds_ref ? self->owner : nullptr);
+    Ref<FutureCore> keep(self->holds_ref ? self->owner : nullptr, false);
     if (a == ReadyNode::Action::run) {
       try {
         self->f();

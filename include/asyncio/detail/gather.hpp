@@ -87,11 +87,11 @@ class GatherState final : public FutureState<R> {
     }
     static void run(ReadyNode* n, ReadyNode::Action a) {
       auto* self = static_cast<ChildNode*>(n);
-      Ref<FutureCore> child(self->holds_ref ? self->owner : nullptr);  // adopts
+      Ref<FutureCore> child(self->holds_ref ? self->owner : nullptr, false);  // adopts
       if (GatherState* g = self->gather) {
         g->nodes_[self->index] = nullptr;
         if (a == ReadyNode::Action::run) {
-          Ref<FutureCore> keep = Ref<FutureCore>::share(g);
+          Ref<FutureCore> keep(g);
           g->on_child_done(self->owner);
         }
       } else if (a == ReadyNode::Action::run && !self->owner->cancelled()) {
@@ -204,7 +204,7 @@ auto gather_pack(X&&... xs) {
   EventLoop& loop = common_loop(
       [&](auto&& f) { std::apply([&](auto&... h) { (f(core_of(h)), ...); }, children); });
   auto* state = new GatherState<R, Children, ReturnExceptions>(loop, std::move(children));
-  Future<R> out = HandleAccess::adopt<Future<R>>(Ref<FutureState<R>>(state));
+  Future<R> out = HandleAccess::adopt<Future<R>>(Ref<FutureState<R>>(state, false));
   state->start();
   return out;
 }
@@ -220,7 +220,7 @@ auto gather_range(std::vector<X> xs) {
     for (auto& h : children) f(core_of(h));
   });
   auto* state = new GatherState<R, std::vector<H>, ReturnExceptions>(loop, std::move(children));
-  Future<R> out = HandleAccess::adopt<Future<R>>(Ref<FutureState<R>>(state));
+  Future<R> out = HandleAccess::adopt<Future<R>>(Ref<FutureState<R>>(state, false));
   state->start();
   return out;
 }

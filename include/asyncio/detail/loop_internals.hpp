@@ -17,7 +17,7 @@ struct LoopInternals {
     if (n->scheduled()) l.timers_.erase(n);
   }
   static std::int64_t now_ns(const EventLoop& l) noexcept { return l.now_ns(); }
-  static TaskListNode& tasks(EventLoop& l) noexcept { return l.tasks_; }
+  static TaskList& tasks(EventLoop& l) noexcept { return l.tasks_; }
   static bool closing(const EventLoop& l) noexcept { return l.closing_; }
   static std::uint32_t id(const EventLoop& l) noexcept { return l.id_; }
   static std::string& debug_last_step(EventLoop& l) noexcept { return l.debug_last_step_; }

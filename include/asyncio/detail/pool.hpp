@@ -16,6 +16,8 @@
 // and always under AddressSanitizer and ThreadSanitizer, so that a use after free is still
 // caught) turns the pool off; `SlabPool` itself is tested directly.
 
+#include <boost/intrusive/list.hpp>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -78,17 +80,17 @@ class SlabPool {
     Block* next;
   };
   struct Lists;
+  // Safe mode: a slab leaves its lists through its owner's Lists, and is unlinked (its
+  // links nulled) before it is freed or handed over to other threads.
+  using Hook = boost::intrusive::list_member_hook<>;
   struct alignas(64) Slab {
-    std::atomic<Lists*> owner;     // null once the owning thread has exited
-    Slab* next_partial = nullptr;  // owner's slabs of this class with free blocks
-    Slab* prev_partial = nullptr;
-    Slab* next_all = nullptr;  // every slab of the owner
-    Slab* prev_all = nullptr;
+    std::atomic<Lists*> owner;  // null once the owning thread has exited
+    Hook partial_hook;          // in the owner's slabs of this class with free blocks
+    Hook all_hook;              // in every slab of the owner
     Block* free = nullptr;
     char* bump;
     std::uint32_t live = 0;  // blocks out, as the owner counts them
     std::uint16_t cls;
-    bool in_partial = false;
     // Minus the blocks other threads gave back; when the owner exits it adds `live`, and
     // whoever brings the sum to zero frees the slab.
     std::atomic<std::int64_t> balance{0};
@@ -100,11 +102,13 @@ class SlabPool {
       return reinterpret_cast<Slab*>(reinterpret_cast<std::uintptr_t>(p) & ~(kSlabSize - 1));
     }
   };
+  template <Hook Slab::*Member, bool CountSize>
+  using SlabList = boost::intrusive::list<Slab, boost::intrusive::member_hook<Slab, Hook, Member>,
+                                          boost::intrusive::constant_time_size<CountSize>>;
   struct Lists {
     Slab* current[kClasses] = {};
-    Slab* partial[kClasses] = {};
-    Slab* all = nullptr;
-    std::size_t count = 0;
+    SlabList<&Slab::partial_hook, false> partial[kClasses];
+    SlabList<&Slab::all_hook, true> all;  // its size: slabs_held()
     ~Lists();
   };
 

@@ -30,7 +30,6 @@ struct PrimitiveWaiter : Waiter {
 
   /// Joins `list` and suspends; `task.cancel()` now cancels this wait.
   void enqueue(WaitList& l, EventLoop& lp, TaskCore* t) noexcept {
-    list = &l;
     loop = &lp;
     status = Status::waiting;
     l.push_back(this);
@@ -43,9 +42,7 @@ struct PrimitiveWaiter : Waiter {
   }
   /// Leaves the list (Python: `self._waiters.remove(fut)`). A detached waiter is in no
   /// list, and its list may be gone.
-  void leave() noexcept {
-    if (linked) list->remove(this);
-  }
+  void leave() noexcept { unlink(); }
   /// Woken, then detached before it ran (the primitive was destroyed): wait on until
   /// cancelled (see `rewait`). A waiter type with a rewait of its own calls this first.
   bool rewait() noexcept {
@@ -58,7 +55,6 @@ struct PrimitiveWaiter : Waiter {
   void requeue(WaitList& l) noexcept {
     leave();
     status = Status::waiting;
-    list = &l;
     l.push_back(this);
   }
   CancelledError cancelled_error() const {
@@ -74,7 +70,6 @@ struct PrimitiveWaiter : Waiter {
     return true;
   }
 
-  WaitList* list = nullptr;
   EventLoop* loop = nullptr;
   Status status = Status::idle;
 };
@@ -93,10 +88,10 @@ void describe_primitive(const Waiter* w, std::ostream& os) {
 
 /// Wakes the first pending waiter of `list`, if any. Returns whether one was woken.
 inline bool wake_first_pending(WaitList& list) noexcept {
-  for (Waiter* w = list.front(); w; w = w->wnext) {
-    auto* p = static_cast<PrimitiveWaiter*>(w);
-    if (p->pending()) {
-      p->wake();
+  for (Waiter& w : list) {
+    auto& p = static_cast<PrimitiveWaiter&>(w);
+    if (p.pending()) {
+      p.wake();
       return true;
     }
   }

@@ -49,7 +49,6 @@ class QueueCore {
   /// Wakes `p`, taken off its list as Python's deque.popleft() does, but kept in `woken_`
   /// until it runs: if the queue is destroyed first, that list detaches it.
   void hand_off(PrimitiveWaiter* p) noexcept {
-    p->list = &woken_;
     woken_.push_back(p);
     p->wake();
   }

@@ -4,6 +4,8 @@
 
 #include <asyncio/detail/ready_queue.hpp>
 
+#include <boost/intrusive/list.hpp>
+
 #include <cstddef>
 #include <iosfwd>
 #include <string>
@@ -16,17 +18,17 @@ class TaskCore;
 /// `co_await` (the waiter lives in its frame) or a done-callback (on the heap). When woken
 /// it is pushed on the ready queue, so waking costs no allocation.
 struct Waiter : ReadyNode {
-  // Wait-list links, apart from the ready queue's: a primitive's waiter stays listed
-  // while its wake-up is queued, as the Future in CPython's `_waiters` does.
-  Waiter* wnext = nullptr;
-  Waiter* wprev = nullptr;
+  /// Wait-list link, apart from the ready queue's: a primitive's waiter stays listed while
+  /// its wake-up is queued, as the Future in CPython's `_waiters` does. Auto-unlink: a
+  /// waiter leaves its list from anywhere (cancelled, destroyed) without naming the list.
+  boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>
+      wait_hook;
   TaskCore* task = nullptr;  // the task whose step this wait is, if any
   /// Cancels the wait, waking the waiter with `cancelled` set; returns false when it can't
   /// (already woken). Python: `task._fut_waiter.cancel(msg)`.
   bool (*try_cancel)(Waiter*, const std::string& msg) = nullptr;
   /// Writes what is awaited, for the task's repr (`wait_for=<Future pending>`); may be null.
   void (*describe_wait)(const Waiter*, std::ostream&) = nullptr;
-  bool linked = false;
   bool is_callback = false;  // a heap DoneCallback, owned by the list it is in
   bool holds_ref = false;    // a scheduled DoneCallback keeps its future alive
   /// Its wait list was destroyed (a primitive destroyed while tasks wait on it): it waits on,
@@ -35,77 +37,65 @@ struct Waiter : ReadyNode {
   /// Resume with CancelledError: the task was cancelled after the wake-up was queued, or
   /// the wait itself was cancelled.
   bool cancelled = false;
+
+  bool linked() const noexcept { return wait_hook.is_linked(); }
+  /// Leaves its wait list, if in one.
+  void unlink() noexcept { wait_hook.unlink(); }
 };
 
 /// Intrusive FIFO of waiters with O(1) removal (a cancelled waiter leaves from the middle).
+/// `size()` walks the list: only reprs and `Condition::notify_all` ask for it.
 class WaitList {
+  using List = boost::intrusive::list<
+      Waiter,
+      boost::intrusive::member_hook<Waiter, decltype(Waiter::wait_hook), &Waiter::wait_hook>,
+      boost::intrusive::constant_time_size<false>>;
+
  public:
+  using iterator = List::iterator;
+  using const_iterator = List::const_iterator;
+
   WaitList() noexcept = default;
   WaitList(const WaitList&) = delete;
   WaitList& operator=(const WaitList&) = delete;
   /// Detaches the waiters still listed (see `Waiter::detached`). Python would keep the
   /// object alive for them; C++ owners may destroy it, and the waiters must not notice.
   ~WaitList() {
-    if (head_) detach_all();
+    if (!empty()) detach_all();
   }
 
-  bool empty() const noexcept { return head_ == nullptr; }
-  Waiter* front() const noexcept { return head_; }
-  std::size_t size() const noexcept { return size_; }
+  // begin() == end() rather than list::empty(), which also allows for a null header link.
+  bool empty() const noexcept { return list_.begin() == list_.end(); }
+  Waiter* front() noexcept { return empty() ? nullptr : &*list_.begin(); }
+  std::size_t size() const noexcept { return list_.size(); }
 
-  void push_back(Waiter* w) noexcept {
-    w->wprev = tail_;
-    w->wnext = nullptr;
-    if (tail_) {
-      tail_->wnext = w;
-    } else {
-      head_ = w;
-    }
-    tail_ = w;
-    w->linked = true;
-    ++size_;
-  }
-
-  void remove(Waiter* w) noexcept {
-    if (!w->linked) return;
-    if (w->wprev) {
-      w->wprev->wnext = w->wnext;
-    } else {
-      head_ = w->wnext;
-    }
-    if (w->wnext) {
-      w->wnext->wprev = w->wprev;
-    } else {
-      tail_ = w->wprev;
-    }
-    w->wprev = nullptr;
-    w->wnext = nullptr;
-    w->linked = false;
-    --size_;
-  }
+  void push_back(Waiter* w) noexcept { list_.push_back(*w); }
+  /// Unlinks `w` if it is listed (in this list: a waiter is in one list at a time).
+  static void remove(Waiter* w) noexcept { w->unlink(); }
 
   Waiter* pop_front() noexcept {
-    Waiter* w = head_;
-    if (w) remove(w);
+    const auto first = list_.begin();
+    if (first == list_.end()) return nullptr;
+    Waiter* w = &*first;
+    list_.erase(first);
     return w;
   }
+
+  iterator begin() noexcept { return list_.begin(); }
+  iterator end() noexcept { return list_.end(); }
+  const_iterator begin() const noexcept { return list_.begin(); }
+  const_iterator end() const noexcept { return list_.end(); }
 
   /// Visits each waiter in order; `f` may unlink the one it is given.
   template <typename F>
   void for_each(F&& f) {
-    for (Waiter* w = head_; w;) {
-      Waiter* next = w->wnext;
-      f(w);
-      w = next;
-    }
+    for (auto it = list_.begin(); it != list_.end();) f(&*it++);
   }
 
  private:
   void detach_all() noexcept;
 
-  Waiter* head_ = nullptr;
-  Waiter* tail_ = nullptr;
-  std::size_t size_ = 0;
+  List list_;
 };
 
 }  // namespace asyncio::detail
