@@ -2,7 +2,7 @@
 # Instruction counts of every asyncio benchmark, one callgrind run each (one iteration, so the
 # count is repeatable on a noisy machine). Compare a change against main:
 #   tools/callgrind.sh build/release > after.txt   (same on a checkout of main > before.txt)
-#   join before.txt after.txt | awk '{printf "%-45s %12d %12d %+6.2f%%\n", $1, $2, $3, 100*($3-$2)/$2}'
+#   join before.txt after.txt | awk '{printf "%-45s %14s %14s %+6.2f%%\n", $1, $2, $3, 100*($3-$2)/$2}'
 # The build directory must be configured with -DCMAKE_BUILD_TYPE=Release -DASYNCIO_BUILD_BENCH=ON.
 set -euo pipefail
 build=${1:?usage: tools/callgrind.sh BUILD_DIR [FILTER]}

@@ -86,18 +86,6 @@ void describe_primitive(const Waiter* w, std::ostream& os) {
   }
 }
 
-/// Wakes the first pending waiter of `list`, if any. Returns whether one was woken.
-inline bool wake_first_pending(WaitList& list) noexcept {
-  for (Waiter& w : list) {
-    auto& p = static_cast<PrimitiveWaiter&>(w);
-    if (p.pending()) {
-      p.wake();
-      return true;
-    }
-  }
-  return false;
-}
-
 /// `co_await x.scoped()`: acquire as `Base` does, then hand out a guard that releases.
 template <typename Base>
 struct ScopedWaiter : Base {
