@@ -3,6 +3,7 @@
 #include <asyncio/detail/executor.hpp>
 #include <asyncio/detail/future_core.hpp>
 #include <asyncio/detail/task_core.hpp>
+#include <asyncio/thread_pool_executor.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -504,6 +505,8 @@ void EventLoop::close() {
   if (closed_) return;
   teardown();
   closed_ = true;
+  // Python: no more calls; the ones running finish, and the destructor joins them.
+  if (default_executor_) default_executor_->shutdown(false);
 }
 
 // Drops everything still scheduled and destroys the coroutines of unfinished tasks, so that

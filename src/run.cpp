@@ -55,6 +55,7 @@ void Runner::close() {
   if (!loop_) return;
   try {
     cancel_all_tasks(*loop_);
+    loop_->run_until_complete(loop_->shutdown_default_executor());
   } catch (...) {
     loop_->close();
     throw;

@@ -3,6 +3,7 @@
 
 #include <asyncio/awaitable.hpp>
 #include <asyncio/barrier.hpp>
+#include <asyncio/concurrent_future.hpp>
 #include <asyncio/condition.hpp>
 #include <asyncio/delay.hpp>
 #include <asyncio/ensure_future.hpp>
@@ -21,5 +22,7 @@
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
 #include <asyncio/task_group.hpp>
+#include <asyncio/thread_pool_executor.hpp>
+#include <asyncio/threads.hpp>
 #include <asyncio/timeout.hpp>
 #include <asyncio/wait.hpp>

@@ -34,6 +34,7 @@ template <typename T>
 class Task;
 template <typename W>
 class Operation;
+class ThreadPoolExecutor;
 
 namespace detail {
 template <typename F>
@@ -221,6 +222,24 @@ class EventLoop {
   template <std::invocable F>
   auto create_task(F fn, std::string name = {});
 
+  // --- threads (threads.hpp) ------------------------------------------------------------
+
+  /// Python: `loop.run_in_executor(executor, fn, *args)`: `fn(args...)` on `executor` (null:
+  /// the default executor); gives a `Future` of its result. Defined in threads.hpp.
+  template <typename F, typename... Args>
+  auto run_in_executor(ThreadPoolExecutor* executor, F fn, Args... args);
+  template <typename F, typename... Args>
+  auto run_in_executor(ThreadPoolExecutor& executor, F fn, Args... args) {
+    return run_in_executor(&executor, std::move(fn), std::move(args)...);
+  }
+  /// Python: `loop.set_default_executor(executor)`: what `to_thread` and
+  /// `run_in_executor(nullptr, ...)` use from now on.
+  void set_default_executor(std::shared_ptr<ThreadPoolExecutor> executor);
+  /// Python: `await loop.shutdown_default_executor()`: no more calls on the default executor;
+  /// waits (the loop running meanwhile) for the calls it runs. `run` and `Runner` call it on
+  /// exit. Later `to_thread` calls raise `RuntimeError("Executor shutdown has been called")`.
+  awaitable<void> shutdown_default_executor();
+
   // --- errors and debug ----------------------------------------------------------------
 
   /// Python: `loop.set_exception_handler(handler)`; an empty function restores the default.
@@ -284,7 +303,8 @@ class EventLoop {
   }
 
   void check_callable_here() const;  // closed loop, foreign thread (debug)
-  void check_runnable() const;       // closed, running, another loop running
+  ThreadPoolExecutor& default_executor();
+  void check_runnable() const;  // closed, running, another loop running
   void schedule_callback(detail::CallbackBase* node);
   void add_timer(detail::TimerNode* node, std::int64_t when);
   void post_threadsafe(detail::CallbackBase* node);
@@ -322,6 +342,10 @@ class EventLoop {
   bool closed_ = false;
   bool closing_ = false;
   std::string debug_last_step_;  // debug mode: what the last task step was, for warnings
+  bool executor_shutdown_called_ = false;
+  // Last: destroyed first, joining its workers while the rest of the loop (which their
+  // results are posted to) still exists.
+  std::shared_ptr<ThreadPoolExecutor> default_executor_;
 };
 
 /// Python: `asyncio.get_running_loop()`.
