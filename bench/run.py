@@ -39,6 +39,8 @@ WORKLOADS = [
      ["BM_asio_timer_broadcast"], "event", ">= 1.0x Asio, >= 20x CPython"),
     ("Queue(1), 1M items", "bench_queue", "BM_asyncio_queue", ["BM_asio_channel"], "queue",
      ">= 5x Asio, >= 20x CPython"),
+    ("20k to_thread round trips", "bench_to_thread", "BM_asyncio_to_thread",
+     ["BM_asio_post_handler", "BM_asio_post_hop"], "to_thread", ">= 10x CPython"),
 ]
 # Workloads whose binary also measures a floor: the part of the work no library built on
 # Asio coroutines can avoid. CPython's time over it is the best ratio any such library gets.

@@ -14,6 +14,7 @@ bool ConcurrentCore::cancel() {
     std::lock_guard lock(mutex_);
     if (state_ == State::running || state_ == State::finished) return false;
     if (state_ == State::cancelled) return true;
+    unblock_waiters();
     state_ = State::cancelled;
     callbacks.swap(callbacks_);
   }
@@ -30,14 +31,33 @@ bool ConcurrentCore::set_running_or_notify_cancel() {
   return true;
 }
 
+// A thread waiting for a loop's task is not working for that loop: under virtual time the
+// loop must not wait for it. It counts as blocked from before it waits until the future is
+// done (the finishing side stops the count, before anyone can see the future done) or the
+// wait times out.
 void ConcurrentCore::wait(std::optional<Delay> timeout) {
-  std::unique_lock lock(mutex_);
   auto done = [this] { return state_ == State::cancelled || state_ == State::finished; };
+  std::unique_lock lock(mutex_);
+  if (done()) return;
+  if (producer_) {
+    ++blocked_;
+    note_blocked_on(*producer_, 1);
+  }
   if (!timeout || timeout->count() >= kNever) {
     done_.wait(lock, done);
   } else if (!done_.wait_for(lock, timeout->duration(), done)) {
+    if (producer_ && blocked_ > 0) {
+      --blocked_;
+      note_blocked_on(*producer_, -1);
+    }
     throw TimeoutError();
   }
+}
+
+void ConcurrentCore::unblock_waiters() noexcept {
+  if (producer_ && blocked_ > 0) note_blocked_on(*producer_, -blocked_);
+  blocked_ = 0;
+  producer_ = nullptr;
 }
 
 void ConcurrentCore::add_callback(std::function<void()> cb) {

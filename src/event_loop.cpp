@@ -106,6 +106,16 @@ EventLoop* live_loop(EventLoop* loop, std::uint32_t id) noexcept {
   return it != live_loops().end() && it->second == loop ? loop : nullptr;
 }
 
+void note_blocked_on(EventLoop& loop, int delta) noexcept {
+  loop.external_blocked_.fetch_add(delta, std::memory_order_relaxed);
+  if (delta > 0) {
+    try {
+      loop.call_soon_threadsafe([] {});  // a loop waiting for this thread looks again
+    } catch (const RuntimeError&) {
+    }
+  }
+}
+
 EventLoop& require_running_loop() {
   if (!running_loop) throw RuntimeError("no running event loop");
   return *running_loop;
@@ -399,7 +409,13 @@ void EventLoop::poll_virtual() {
   };
   poll_some(io);
   // Work running elsewhere (to_thread, another thread) is waited for in real time.
-  while (!ready() && external_pending_.load(std::memory_order_relaxed) > 0) {
+  // A thread blocked until this loop does something is not working: it is not waited for.
+  auto working = [this] {
+    return external_pending_.load(std::memory_order_relaxed) -
+               external_blocked_.load(std::memory_order_relaxed) >
+           0;
+  };
+  while (!ready() && working()) {
     io.run_one();
     poll_some(io);
   }
@@ -561,6 +577,8 @@ void EventLoop::teardown() {
     impl_->io.reset();  // destroys pending Asio handlers, and with them suspended coroutines
   }
   drain();
+  // What other threads would have handed back (their callbacks are dropped now).
+  external_holds_.clear_and_dispose([](detail::ExternalHold* h) { delete h; });
   // Whatever is still registered can never run again.
   while (!tasks_.empty()) static_cast<detail::TaskCore&>(tasks_.front()).abandon();
   detail::running_loop = prev;

@@ -62,15 +62,17 @@ std::size_t ThreadPoolExecutor::max_workers() const noexcept {
 }
 
 void ThreadPoolExecutor::post_job(Job job) {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->shutdown) throw RuntimeError("cannot schedule new futures after shutdown");
-  impl_->queue.push_back(std::move(job));
-  // Python's _adjust_thread_count: a new worker only when none is idle.
-  if (impl_->idle < impl_->queue.size() && impl_->threads.size() < impl_->max_workers) {
-    impl_->threads.emplace_back([impl = impl_.get()] { impl->worker(); });
-  } else {
-    impl_->work.notify_one();
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->shutdown) throw RuntimeError("cannot schedule new futures after shutdown");
+    impl_->queue.push_back(std::move(job));
+    // Python's _adjust_thread_count: a new worker only when none is idle.
+    if (impl_->idle < impl_->queue.size() && impl_->threads.size() < impl_->max_workers) {
+      impl_->threads.emplace_back([impl = impl_.get()] { impl->worker(); });
+      return;
+    }
   }
+  impl_->work.notify_one();  // after unlocking: the woken worker does not block on the mutex
 }
 
 void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {

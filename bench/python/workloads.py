@@ -142,9 +142,18 @@ async def queue():
     return total
 
 
+def noop():
+    pass
+
+
+async def to_thread():
+    for _ in range(20_000):
+        await asyncio.to_thread(noop)
+
+
 WORKLOADS = {f.__name__: f for f in (spawn_await, sleep0, pingpong_futures, sleeping_tasks,
                                      gather_children, task_group, wait_for, lock, semaphore,
-                                     event, queue)}
+                                     event, queue, to_thread)}
 
 
 def main():

@@ -67,6 +67,9 @@ class ConcurrentFuture {
   /// Python: `set_exception(exc)`. Throws: `InvalidStateError` when done.
   void set_exception(std::exception_ptr e) const { state_->set_exception(std::move(e)); }
 
+  /// For `run_coroutine_threadsafe`: the loop whose task will set it.
+  void set_producer(EventLoop* loop) const { state_->set_producer(loop); }
+
   friend bool operator==(const ConcurrentFuture& a, const ConcurrentFuture& b) noexcept {
     return a.state_ == b.state_;
   }

@@ -275,6 +275,7 @@ class EventLoop {
 
  private:
   friend struct detail::LoopInternals;
+  friend void detail::note_blocked_on(EventLoop& loop, int delta) noexcept;
   friend class Handle;
   friend class TimerHandle;
 
@@ -328,6 +329,8 @@ class EventLoop {
   detail::TaskList tasks_;  // the unfinished tasks
   std::atomic<std::int64_t> virtual_now_{0};
   std::atomic<std::int32_t> external_pending_{0};
+  std::atomic<std::int32_t> external_blocked_{0};  // of those, threads waiting for this loop
+  detail::ExternalHolds external_holds_;
   std::atomic<bool> inbox_pending_{false};
   ExceptionHandler exception_handler_;
   LogHandler log_handler_;

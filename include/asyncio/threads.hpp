@@ -81,6 +81,7 @@ awaitable<T> wrap_future(std::shared_future<T> f) {
 template <typename T>
 ConcurrentFuture<T> run_coroutine_threadsafe(awaitable<T> coro, EventLoop& loop) {
   ConcurrentFuture<T> future;
+  future.set_producer(&loop);  // a thread blocked in result() waits for `loop`
   loop.call_soon_threadsafe(
       [guard = detail::CompleteOnDrop<T>(future), coro = std::move(coro), &loop]() mutable {
         detail::chain_task(loop.create_task(std::move(coro)), std::move(guard), loop);

@@ -13,7 +13,13 @@
 #include <utility>
 #include <vector>
 
+namespace asyncio {
+class EventLoop;
+}  // namespace asyncio
+
 namespace asyncio::detail {
+
+void note_blocked_on(EventLoop& loop, int delta) noexcept;
 
 /// Python: `concurrent.futures.Future`'s condition, state and callbacks, without the value.
 class ConcurrentCore {
@@ -34,6 +40,12 @@ class ConcurrentCore {
   void wait(std::optional<Delay> timeout);
   /// Runs `cb` once done: at once on this thread if done, else on the thread that finishes it.
   void add_callback(std::function<void()> cb);
+  /// The loop whose task sets it (run_coroutine_threadsafe): a thread waiting for it waits
+  /// for that loop, which virtual time must know (see `note_blocked_on`).
+  void set_producer(EventLoop* loop) {
+    std::lock_guard lock(mutex_);
+    producer_ = loop;
+  }
 
  protected:
   /// Stores the outcome with `store` (under the lock) and runs the callbacks.
@@ -45,19 +57,23 @@ class ConcurrentCore {
       std::lock_guard lock(mutex_);
       check_settable();
       store();
+      unblock_waiters();
       state_ = State::finished;
       callbacks.swap(callbacks_);
     }
     done_.notify_all();
     run(callbacks);
   }
-  void check_settable() const;  // under the lock
+  void check_settable() const;      // under the lock
+  void unblock_waiters() noexcept;  // under the lock
   static void run(std::vector<std::function<void()>>& callbacks) noexcept;
 
   mutable std::mutex mutex_;
   std::condition_variable done_;
   std::vector<std::function<void()>> callbacks_;
   std::exception_ptr error_;
+  EventLoop* producer_ = nullptr;  // cleared when done
+  int blocked_ = 0;                // waiting threads counted as blocked on producer_
   State state_ = State::pending;
 };
 

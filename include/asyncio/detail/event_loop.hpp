@@ -59,4 +59,17 @@ struct TaskListNode
 };
 using TaskList = boost::intrusive::list<TaskListNode, boost::intrusive::constant_time_size<false>>;
 
+/// Something of the loop's thread that another thread will hand back (`wrap_future`'s Future
+/// handle). The loop frees what is left when it closes, on its own thread.
+struct ExternalHold
+    : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
+  virtual ~ExternalHold() = default;
+};
+using ExternalHolds =
+    boost::intrusive::list<ExternalHold, boost::intrusive::constant_time_size<false>>;
+
+/// A thread blocks (`delta` 1) or stops blocking (-1) until `loop` does some work: under
+/// virtual time, the loop does not wait for that thread's announced work meanwhile.
+void note_blocked_on(EventLoop& loop, int delta) noexcept;
+
 }  // namespace asyncio::detail

@@ -18,6 +18,7 @@ struct LoopInternals {
   }
   static std::int64_t now_ns(const EventLoop& l) noexcept { return l.now_ns(); }
   static TaskList& tasks(EventLoop& l) noexcept { return l.tasks_; }
+  static void hold(EventLoop& l, ExternalHold* h) noexcept { l.external_holds_.push_back(*h); }
   static bool closing(const EventLoop& l) noexcept { return l.closing_; }
   static std::uint32_t id(const EventLoop& l) noexcept { return l.id_; }
   static std::string& debug_last_step(EventLoop& l) noexcept { return l.debug_last_step_; }

@@ -33,21 +33,25 @@ void copy_concurrent_state(const ConcurrentFuture<T>& source, Future<T>& destina
 
 /// `wrap_future`'s link. A `Future` handle belongs to its loop's thread (its count is not
 /// atomic), so the one the other thread's callback carries is a raw pointer, made and freed
-/// on the loop's thread. If the loop closes first, that handle is left, not freed on the
-/// wrong thread.
+/// on the loop's thread: by the callback it posts, or by the loop when it closes first.
 template <typename T>
 void chain_future(ConcurrentFuture<T> source, Future<T> destination, EventLoop& loop) {
   destination.add_done_callback([source](Future<T> d) {
     if (d.cancelled()) source.cancel();
   });
   loop.add_external_work();  // virtual time waits for the other thread
-  auto* held = new Future<T>(std::move(destination));
+  struct Held final : ExternalHold {
+    explicit Held(Future<T> f) : future(std::move(f)) {}
+    Future<T> future;
+  };
+  auto* held = new Held(std::move(destination));
+  LoopInternals::hold(loop, held);  // freed by the loop if it closes first
   source.add_done_callback([held, &loop](ConcurrentFuture<T> done) {
     try {
       loop.call_soon_threadsafe([held, done, &loop] {
-        std::unique_ptr<Future<T>> destination(held);
+        std::unique_ptr<Held> destination(held);
         loop.remove_external_work();
-        copy_concurrent_state(done, *destination);
+        copy_concurrent_state(done, destination->future);
       });
     } catch (const RuntimeError&) {
       // The loop is closed: nobody can await the result any more.
