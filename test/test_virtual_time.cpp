@@ -1,4 +1,5 @@
 // C++-only behaviour of the virtual clock (no CPython twin).
+#include <asyncio/asyncio.hpp>
 #include <asyncio/event_loop.hpp>
 
 #include "asyncio_test.hpp"
@@ -144,4 +145,56 @@ ASYNCIO_TEST(VirtualTime, PendingAsioIoFromAnotherThreadIsNotADeadlock) {
   EXPECT_EQ(n, 1u);
   EXPECT_EQ(c, 'x');
   EXPECT_EQ(now(), 0.0);
+}
+
+// --- Issue 9's public names: exact delays, call_at(time_point), ensure_future, Awaitable ---
+
+static_assert(asyncio::Awaitable<asyncio::awaitable<int>>);
+static_assert(asyncio::Awaitable<asyncio::Task<int>>);
+static_assert(asyncio::Awaitable<decltype(asyncio::sleep(1))>);
+static_assert(!asyncio::Awaitable<int>);
+static_assert(std::is_same_v<asyncio::await_result_t<asyncio::Future<long>>, long>);
+
+ASYNCIO_TEST(VirtualTime, DelayIsExactNanoseconds) {
+  EXPECT_EQ(asyncio::Delay(100ms).count(), 100'000'000);
+  EXPECT_EQ(asyncio::Delay(0.1).count(), 100'000'000);
+  EXPECT_EQ(asyncio::Delay(std::chrono::hours::max()).count(), asyncio::detail::kNever);
+  auto& loop = asyncio::get_running_loop();
+  const auto start = loop.now();
+  // 1 ns past the deadline would not be reached by a sleep of exactly the same length.
+  bool finished = false;
+  try {
+    co_await asyncio::timeout(100ms + 1ns, [&]() -> asyncio::awaitable<void> {
+      co_await asyncio::sleep(100ms);
+      finished = true;
+    });
+  } catch (const asyncio::TimeoutError&) {
+  }
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(loop.now() - start, 100ms);
+  EXPECT_TRUE(co_await asyncio::testing::co_raises<asyncio::TimeoutError>(
+      asyncio::wait_for(asyncio::sleep(100ms + 1ns), 100ms)));
+  EXPECT_EQ(loop.now() - start, 200ms);
+}
+
+ASYNCIO_TEST(VirtualTime, CallAtTimePointIsExact) {
+  auto& loop = asyncio::get_running_loop();
+  const auto when = loop.now() + 1234567ns;
+  asyncio::Future<void> fired(loop);
+  asyncio::TimerHandle h = loop.call_at(when, [&] { fired.set_result(); });
+  co_await fired;
+  EXPECT_EQ(loop.now(), when);
+}
+
+ASYNCIO_TEST(VirtualTime, EnsureFutureWrapsOnlyWhatIsNoFuture) {
+  auto& loop = asyncio::get_running_loop();
+  asyncio::Future<int> f(loop);
+  asyncio::Future<int> same = asyncio::ensure_future(f);
+  EXPECT_TRUE(same == f);
+  asyncio::Task<int> t = asyncio::ensure_future([]() -> asyncio::awaitable<int> { co_return 7; });
+  EXPECT_EQ(co_await t, 7);
+  EXPECT_TRUE(
+      asyncio::holds<asyncio::ValueError>(std::make_exception_ptr(asyncio::ValueError("boom"))));
+  EXPECT_EQ(asyncio::format_exception(std::make_exception_ptr(asyncio::ValueError("boom"))),
+            "ValueError('boom')");
 }

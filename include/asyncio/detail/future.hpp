@@ -33,14 +33,7 @@ class FutureState : public FutureCore {
   }
 
  private:
-  void describe_result(std::ostream& os) const override {
-    if constexpr (std::is_void_v<T>) {
-      os << "result=None";
-    } else {
-      os << "result=";
-      describe_value(os, *result_.value);
-    }
-  }
+  void describe_result(std::ostream& os) const override { result_.describe(os); }
   ResultSlot<T> result_;
 };
 

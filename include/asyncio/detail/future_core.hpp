@@ -2,6 +2,7 @@
 // The type-independent half of Future and Task: state, result, done-callbacks and the
 // reference that handles hold. Not API.
 
+#include <asyncio/detail/describe_value.hpp>
 #include <asyncio/detail/loop_internals.hpp>
 #include <asyncio/detail/pool.hpp>
 #include <asyncio/detail/wait_list.hpp>
@@ -11,9 +12,9 @@
 
 #include <cstdint>
 #include <exception>
-#include <iosfwd>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -164,10 +165,16 @@ struct ResultSlot {
       return std::move(*value);
     }
   }
+  /// The repr's `result=...`.
+  void describe(std::ostream& os) const {
+    os << "result=";
+    describe_value(os, *value);
+  }
 };
 template <>
 struct ResultSlot<void> {
   void get() const noexcept {}
+  void describe(std::ostream& os) const { os << "result=None"; }
 };
 
 void report_callback_exception(FutureCore* owner, std::exception_ptr e) noexcept;

@@ -54,14 +54,7 @@ class TaskState final : public TaskCore {
                   cancel_signal_.slot());
   }
   void drop_coroutine() noexcept override { entry_point dropped(std::move(entry_)); }
-  void describe_result(std::ostream& os) const override {
-    if constexpr (std::is_void_v<T>) {
-      os << "result=None";
-    } else {
-      os << "result=";
-      describe_value(os, *result_.value);
-    }
-  }
+  void describe_result(std::ostream& os) const override { result_.describe(os); }
 
   ResultSlot<T> result_;
   entry_point entry_;
