@@ -3,10 +3,12 @@
 prints the ratios (how many times faster asyncio-cpp is; for memory, bytes per task).
 
     python3 bench/run.py [--build build/release/bench] [--runs 3] [--python python3]
+                         [--uvloop-python /usr/bin/python3] [--only echo]
 
 Each figure is the first round in a fresh process (what a program pays once, page touches
 included); the median of --runs processes is kept. The three programs of a workload take
-turns, and a ratio is the median of the ratios within each turn.
+turns, and a ratio is the median of the ratios within each turn. The echo workloads print
+a second table, in round trips per second, with uvloop as a fourth program.
 """
 import argparse
 import json
@@ -47,6 +49,18 @@ WORKLOADS = [
 FLOORS = {"bench_event": "BM_floor_two_frames_per_task"}
 MEMORY = ("1M sleeping tasks", "bench_sleeping_tasks", "BM_asyncio_sleeping_tasks",
           "BM_asio_sleeping_tasks", "sleeping_tasks", "<= 900 bytes/task")
+# Echo round trips over TCP on 127.0.0.1 (bench_echo, python/echo.py): (title, connections,
+# message size, round trips of a run). Python runs twice, on CPython's own loop (--python)
+# and on uvloop (--uvloop-python, the interpreter that has uvloop installed).
+ECHO = [
+    ("echo, 1 conn, 64 B x 20k", 1, 64, 20_000),
+    ("echo, 100 conns, 64 B x 20k", 100, 64, 20_000),
+    ("echo, 1 conn, 64 KiB x 2k", 1, 65536, 2_000),
+    ("echo, 100 conns, 64 KiB x 2k", 100, 65536, 2_000),
+]
+ECHO_OURS = "BM_asyncio_echo"
+ECHO_ASIO = ["BM_asio_echo", "BM_asio_echo_handlers"]
+ECHO_TARGET = ">= 1.0x Asio, > uvloop"
 
 
 def run_cpp(build, binary, name, counter=None):
@@ -68,6 +82,52 @@ def run_python(python, workload):
     return float(out.strip())
 
 
+def run_python_echo(python, connections, size, uvloop=False):
+    here = os.path.dirname(os.path.abspath(__file__))
+    command = [python, os.path.join(here, "python", "echo.py"), str(connections), str(size)]
+    out = subprocess.run(command + (["--uvloop"] if uvloop else []),
+                         check=True, capture_output=True, text=True).stdout
+    return float(out.strip())
+
+
+def echo_table(args):
+    """Round trips per second, median (min-max) of --runs interleaved rounds, and ratios."""
+    def version(python):
+        return subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    print(f"| workload | asyncio-cpp | raw Asio ({', '.join(ECHO_ASIO)}) | vs Asio | "
+          f"CPython {version(args.python)} | vs CPython | "
+          f"uvloop (CPython {version(args.uvloop_python)}) | vs uvloop | target |")
+    print("|---|---|---|---|---|---|---|---|---|")
+
+    def rate(times, trips):
+        rates = [trips / t for t in times]
+        return (f"{statistics.median(rates) / 1e3:.1f}k/s "
+                f"({min(rates) / 1e3:.1f}k-{max(rates) / 1e3:.1f}k)")
+
+    for title, connections, size, trips in ECHO:
+        if args.only and args.only not in title:
+            continue
+        shape = f"/conns:{connections}/size:{size}"
+        rounds = []
+        for _ in range(args.runs):
+            t = run_cpp(args.build, "bench_echo", ECHO_OURS + shape)
+            asio = [run_cpp(args.build, "bench_echo", n + shape) for n in ECHO_ASIO]
+            cpy = run_python_echo(args.python, connections, size)
+            uv = run_python_echo(args.uvloop_python, connections, size, uvloop=True)
+            rounds.append((t, asio, cpy, uv))
+        asio_txt = ", ".join(rate([r[1][i] for r in rounds], trips) for i in range(len(ECHO_ASIO)))
+        vs_asio = ", ".join(f"{statistics.median(r[1][i] / r[0] for r in rounds):.2f}x"
+                            for i in range(len(ECHO_ASIO)))
+        vs_cpy = statistics.median(r[2] / r[0] for r in rounds)
+        vs_uv = statistics.median(r[3] / r[0] for r in rounds)
+        print(f"| {title} | {rate([r[0] for r in rounds], trips)} | {asio_txt} | {vs_asio} | "
+              f"{rate([r[2] for r in rounds], trips)} | {vs_cpy:.1f}x | "
+              f"{rate([r[3] for r in rounds], trips)} | {vs_uv:.2f}x | {ECHO_TARGET} |",
+              flush=True)
+
+
 def median(f, runs):
     return statistics.median(f() for _ in range(runs))
 
@@ -77,11 +137,14 @@ def main():
     p.add_argument("--build", default="build/release/bench")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--python", default="python3")
+    p.add_argument("--uvloop-python", default="/usr/bin/python3",
+                   help="a Python with uvloop installed, for the echo workloads")
     p.add_argument("--only", help="substring of a workload name")
     args = p.parse_args()
 
-    print("| workload | asyncio-cpp | raw Asio | vs Asio | CPython | vs CPython | target |")
-    print("|---|---|---|---|---|---|---|")
+    if not args.only or any(args.only in w[0] for w in WORKLOADS + [MEMORY]):
+        print("| workload | asyncio-cpp | raw Asio | vs Asio | CPython | vs CPython | target |")
+        print("|---|---|---|---|---|---|---|")
     for title, binary, ours, theirs, py, target in WORKLOADS:
         if args.only and args.only not in title:
             continue
@@ -116,6 +179,10 @@ def main():
         a = median(lambda: run_cpp(args.build, binary, theirs, "bytes_per_task"), args.runs)
         pyb = run_python(args.python, py)
         print(f"| {title} (resident bytes per task) | {b:.0f} | {a:.0f} | - | {pyb:.0f} | - | {target} |")
+    if not args.only or any(args.only in e[0] for e in ECHO):
+        if not args.only:
+            print()
+        echo_table(args)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 #include <asyncio/asyncio.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -26,6 +27,14 @@ inline asyncio::awaitable<Data> fetch_data(int id, double sleep_time) {
   std::cout << "Coroutine " << id << " starting to fetch data.\n";
   co_await asyncio::sleep(sleep_time);  // Simulate a network request or I/O operation
   co_return Data{id, "Sample data from coroutine " + std::to_string(id)};
+}
+
+/// Prints how long the loop's clock took since `started`, as "ran in 3.00 seconds".
+inline void print_elapsed(double started) {
+  char line[48];
+  std::snprintf(line, sizeof line, "ran in %.2f seconds\n",
+                asyncio::get_running_loop().time() - started);
+  std::cout << line;
 }
 
 /// `--virtual-time` runs the sample on the virtual clock (how the tests run it); without

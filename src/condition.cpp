@@ -57,6 +57,7 @@ awaitable<bool> Condition::wait() {
 }
 
 void Condition::notify(long n) {
+  detail::check_waiters_thread(waiters_);
   if (!locked()) throw RuntimeError("cannot notify on un-acquired lock");
   if (n > 0) notify_waiters(static_cast<std::size_t>(n));
 }

@@ -23,7 +23,8 @@ bool EventWaiter::resume() {
 
 }  // namespace detail
 
-void Event::set() noexcept {
+void Event::set() {
+  detail::check_waiters_thread(waiters_);
   if (value_) return;
   value_ = true;
   for (detail::Waiter& w : waiters_) {

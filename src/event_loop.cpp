@@ -2,6 +2,7 @@
 
 #include <asyncio/detail/executor.hpp>
 #include <asyncio/detail/future_core.hpp>
+#include <asyncio/detail/spin_wait.hpp>
 #include <asyncio/detail/task_core.hpp>
 #include <asyncio/thread_pool_executor.hpp>
 
@@ -84,11 +85,19 @@ std::int64_t coarse_clock_ns() noexcept {
 struct EventLoop::Impl {
   std::mutex inbox_mutex;
   // Guarded by inbox_mutex: callbacks from other threads (call_soon_threadsafe, executor
-  // work), oldest first; whether a wake-up for them is queued in the io_context; whether
-  // the loop is closed (then the io_context may be gone, and posting raises).
+  // work), oldest first; whether the loop blocks in the io_context (or is about to) with no
+  // wake-up posted yet; whether the loop is closed (then the io_context may be gone, and
+  // posting raises).
   std::vector<detail::CallbackBase*> inbox;
-  bool wake_queued = false;
+  bool sleeping = false;
   bool inbox_closed = false;
+  // Wake-ups being posted to the io_context, outside the lock: teardown waits for them
+  // before it destroys the io_context.
+  std::atomic<std::int32_t> posting{0};
+  // Loop thread only: how long it watches the inbox before it blocks (see spin_for_inbox),
+  // and when it last began to (null: it did not, before the current block).
+  detail::AdaptiveSpin spin;
+  detail::AdaptiveSpin::clock::time_point spin_started{};
   // Loop thread only: callbacks taken from the inbox, not yet moved to the ready queue.
   std::vector<detail::CallbackBase*> taken;
   std::size_t taken_pos = 0;
@@ -113,6 +122,13 @@ void note_blocked_on(EventLoop& loop, int delta) noexcept {
       loop.call_soon_threadsafe([] {});  // a loop waiting for this thread looks again
     } catch (const RuntimeError&) {
     }
+  }
+}
+
+void check_loop_thread(const EventLoop* loop) {
+  if (loop && loop->debug_ && loop->running_ && loop->thread_id_ != std::this_thread::get_id()) {
+    throw RuntimeError(
+        "Non-thread-safe operation invoked on an event loop other than the current one");
   }
 }
 
@@ -162,6 +178,7 @@ EventLoop::EventLoop(RunOptions options)
       coarse_slack_ns_(coarse_clock_slack_ns()),
       virtual_time_(options.virtual_time),
       debug_(options.debug) {
+  if (debug_) detail::debug_loops.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(live_loops_mutex);
   live_loops()[id_] = this;
 }
@@ -177,6 +194,7 @@ EventLoop::~EventLoop() {
     std::lock_guard lock(live_loops_mutex);
     live_loops().erase(id_);
   }
+  if (debug_) detail::debug_loops.fetch_sub(1, std::memory_order_relaxed);
 }
 
 std::unique_ptr<EventLoop> new_event_loop(RunOptions options) {
@@ -202,32 +220,81 @@ boost::asio::io_context& EventLoop::get_io_context() noexcept {
 
 void EventLoop::remove_external_work() noexcept {
   external_pending_.fetch_sub(1, std::memory_order_relaxed);
-  // Wake the loop: under virtual time it may be waiting for exactly this.
-  std::lock_guard lock(impl_->inbox_mutex);
-  if (!impl_->inbox_closed) wake_locked();
+  // Only virtual time waits for external work, and the loop's own thread is not waiting.
+  if (!virtual_time_ || detail::running_loop == this) return;
+  bool wake;
+  {
+    std::lock_guard lock(impl_->inbox_mutex);
+    wake = claim_wake_locked();
+  }
+  if (wake) post_wake();
 }
 
-// Called with inbox_mutex held, the loop not closed. One wake-up at a time: calls that come
-// while one is queued are seen by the iteration it starts.
-void EventLoop::wake_locked() noexcept {
-  if (impl_->wake_queued) return;
-  impl_->wake_queued = true;
+// Called with inbox_mutex held. Only a loop that blocks in the io_context (or is about to:
+// see begin_sleep) needs a wake-up, and one is enough; a loop that is awake looks at the
+// inbox before it blocks. True: the caller must post_wake() once it has released the lock
+// (posting under it made the woken loop wait for the lock).
+bool EventLoop::claim_wake_locked() noexcept {
+  if (!impl_->sleeping || impl_->inbox_closed) return false;
+  impl_->sleeping = false;
+  impl_->posting.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void EventLoop::post_wake() noexcept {
+  Impl* impl = impl_.get();
   try {
-    boost::asio::post(*impl_->io, [impl = impl_.get()] {
-      std::lock_guard lock(impl->inbox_mutex);
-      impl->wake_queued = false;
-    });
+    boost::asio::post(*impl->io, [] {});  // run_one() returns: the loop looks again
   } catch (...) {
-    impl_->wake_queued = false;  // out of memory: the next call tries again
+    std::lock_guard lock(impl->inbox_mutex);
+    impl->sleeping = true;  // out of memory: the next call tries again
   }
+  impl->posting.fetch_sub(1, std::memory_order_release);
+}
+
+// Before the loop blocks in the io_context: false when callbacks of other threads are
+// waiting, or (`for_external_work`: virtual time waits for it) no other thread works for
+// the loop any more; then it must not block. Otherwise the next callback, or the end of
+// the external work, posts a wake-up (remove_external_work counts down before it looks).
+bool EventLoop::begin_sleep(bool for_external_work) noexcept {
+  std::lock_guard lock(impl_->inbox_mutex);
+  if (inbox_pending_.load(std::memory_order_relaxed)) return false;
+  if (for_external_work && !external_working()) return false;
+  impl_->sleeping = true;
+  return true;
+}
+
+bool EventLoop::external_working() const noexcept {
+  return external_pending_.load(std::memory_order_relaxed) -
+             external_blocked_.load(std::memory_order_relaxed) >
+         0;
+}
+
+void EventLoop::end_sleep() noexcept {
+  {
+    std::lock_guard lock(impl_->inbox_mutex);
+    impl_->sleeping = false;
+  }
+  // Woken by a thread's callback after a spin: would a longer spin have caught it?
+  if (impl_->spin_started != detail::AdaptiveSpin::clock::time_point() &&
+      inbox_pending_.load(std::memory_order_relaxed)) {
+    impl_->spin.answered(std::exchange(impl_->spin_started, {}));
+  }
+}
+
+// Whether it is worth watching the inbox for a while before blocking: a thread works for
+// this loop (to_thread, run_in_executor), and its result is likely to come within
+// microseconds. Gives whether something came.
+bool EventLoop::spin_for_inbox(std::int64_t limit_ns) noexcept {
+  if (!external_working()) return false;
+  return impl_->spin(
+      [this] { return inbox_pending_.load(std::memory_order_relaxed) || !external_working(); },
+      impl_->spin_started, std::chrono::nanoseconds(limit_ns));
 }
 
 void EventLoop::check_callable_here() const {
   if (closed_) throw RuntimeError("Event loop is closed");
-  if (debug_ && running_ && thread_id_ != std::this_thread::get_id()) {
-    throw RuntimeError(
-        "Non-thread-safe operation invoked on an event loop other than the current one");
-  }
+  detail::check_loop_thread(this);
 }
 
 void EventLoop::schedule_callback(detail::CallbackBase* node) {
@@ -255,15 +322,17 @@ void EventLoop::post_threadsafe(detail::CallbackBase* node) {
     return;
   }
   bool closed;
+  bool wake = false;
   {
     std::lock_guard lock(impl_->inbox_mutex);
     closed = impl_->inbox_closed;
     if (!closed) {
       impl_->inbox.push_back(node);
       inbox_pending_.store(true, std::memory_order_relaxed);
-      wake_locked();
+      wake = claim_wake_locked();
     }
   }
+  if (wake) post_wake();
   if (closed) {
     node->release();  // the queue's reference
     node->release();  // the handle's
@@ -385,16 +454,32 @@ void EventLoop::poll_io() {
     poll_some(io);
     return;
   }
-  since_poll_ = 0;
   if (virtual_time_) {
+    since_poll_ = 0;
     poll_virtual();
     return;
   }
+  std::int64_t timeout = kMaxWaitNs + 1;  // none
   if (!timers_.empty() && timers_.top()->when != detail::kNever) {
-    const std::int64_t timeout = std::min(timers_.top()->when - now_ns(), kMaxWaitNs);
-    if (timeout > 0) io.run_one_for(std::chrono::nanoseconds(timeout));
-  } else {
-    io.run_one();
+    timeout = std::min(timers_.top()->when - now_ns(), kMaxWaitNs);
+  }
+  // What a thread hands back within microseconds is taken without a wake-up. I/O is polled
+  // on the budget meanwhile, as when callbacks are ready.
+  if (timeout > 0 && spin_for_inbox(timeout)) {
+    drain_inbox(kInboxBatch);
+    return;
+  }
+  since_poll_ = 0;
+  if (timeout > 0 && begin_sleep()) {
+    if (timeout <= kMaxWaitNs) {
+      io.run_one_for(std::chrono::nanoseconds(timeout));
+    } else {
+      io.run_one();
+    }
+    end_sleep();
+    // What the same wake-up made ready stays queued ahead of the reactor, and the next
+    // run_one() takes it without a system call; polling now would add an epoll_wait.
+    return;
   }
   poll_some(io);
 }
@@ -410,13 +495,11 @@ void EventLoop::poll_virtual() {
   poll_some(io);
   // Work running elsewhere (to_thread, another thread) is waited for in real time.
   // A thread blocked until this loop does something is not working: it is not waited for.
-  auto working = [this] {
-    return external_pending_.load(std::memory_order_relaxed) -
-               external_blocked_.load(std::memory_order_relaxed) >
-           0;
-  };
-  while (!ready() && working()) {
-    io.run_one();
+  while (!ready() && external_working()) {
+    if (!spin_for_inbox(kMaxWaitNs) && begin_sleep(true)) {
+      io.run_one();
+      end_sleep();
+    }
     poll_some(io);
   }
   if (ready()) return;
@@ -432,7 +515,11 @@ void EventLoop::poll_virtual() {
   // another thread. Without the work guard, run_one() waits for that work, or returns 0 at
   // once when there is none.
   impl_->guard.reset();
-  const std::size_t ran = io.run_one();
+  std::size_t ran = 0;
+  if (begin_sleep()) {
+    ran = io.run_one();
+    end_sleep();
+  }
   if (io.stopped()) io.restart();
   impl_->guard.emplace(io.get_executor());
   if (ran != 0) {
@@ -533,6 +620,8 @@ void EventLoop::teardown() {
     std::lock_guard lock(impl_->inbox_mutex);
     impl_->inbox_closed = true;
   }
+  // A wake-up claimed before that may still be on its way into the io_context.
+  while (impl_->posting.load(std::memory_order_acquire) != 0) std::this_thread::yield();
   closing_ = true;
   EventLoop* prev = detail::running_loop;
   detail::running_loop = this;  // executors run teardown work inline on this thread

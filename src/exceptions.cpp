@@ -9,11 +9,23 @@
 
 namespace asyncio {
 
-IncompleteReadError::IncompleteReadError(std::string partial, std::size_t expected)
+IncompleteReadError::IncompleteReadError(std::string partial, std::optional<std::size_t> expected)
     : std::runtime_error(std::to_string(partial.size()) + " bytes read on a total of " +
-                         std::to_string(expected) + " expected bytes"),
+                         (expected ? std::to_string(*expected) : std::string("undefined")) +
+                         " expected bytes"),
       partial_(std::move(partial)),
       expected_(expected) {}
+
+void raise_os_error(std::error_code code, const std::string& what) {
+  // Compared as portable conditions: Asio's codes arrive through Boost.System's categories.
+  using std::errc;
+  if (code == errc::broken_pipe) throw BrokenPipeError(code, what);
+  if (code == errc::connection_aborted) throw ConnectionAbortedError(code, what);
+  if (code == errc::connection_refused) throw ConnectionRefusedError(code, what);
+  if (code == errc::connection_reset) throw ConnectionResetError(code, what);
+  if (code == errc::no_such_file_or_directory) throw FileNotFoundError(code, what);
+  throw OSError(code, what);
+}
 
 namespace {
 std::string describe_group(const std::string& message, std::size_t n) {

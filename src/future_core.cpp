@@ -52,6 +52,7 @@ FutureCore::~FutureCore() {
 }
 
 bool FutureCore::cancel(std::string msg) {
+  check_thread();
   log_traceback_ = false;
   return cancel_future(std::move(msg));
 }
@@ -69,6 +70,7 @@ void FutureCore::ensure_pending() const {
 }
 
 void FutureCore::set_exception(std::exception_ptr e) {
+  check_thread();
   ensure_pending();
   if (!e) throw ValueError("set_exception() needs an exception, got a null exception_ptr");
   set_exception_unchecked(std::move(e));
@@ -121,6 +123,12 @@ void FutureCore::mark_done(State s) noexcept {
 }
 
 std::uint64_t FutureCore::add_callback_node(CallbackWaiter* node) {
+  try {
+    check_thread();
+  } catch (...) {
+    node->fn(node, ReadyNode::Action::discard);  // frees it
+    throw;
+  }
   node->id = next_callback_id.fetch_add(1, std::memory_order_relaxed);
   if (state_ == State::pending) {
     callbacks_.push_back(node);

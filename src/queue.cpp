@@ -5,6 +5,7 @@
 namespace asyncio::detail {
 
 void QueueCore::task_done() {
+  check_thread();
   if (unfinished_ == 0) throw ValueError("task_done() called too many times");
   if (--unfinished_ == 0) finished_.set();
 }

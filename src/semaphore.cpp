@@ -53,6 +53,7 @@ bool Semaphore::locked() const noexcept {
 }
 
 void Semaphore::release() {
+  detail::check_waiters_thread(waiters_);
   if (value_ == std::numeric_limits<long>::max()) {
     throw OverflowError(std::string(kind()) + " value would overflow: release() at value " +
                         std::to_string(value_));

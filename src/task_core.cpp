@@ -17,7 +17,10 @@ namespace {
 // Python: `_task_name_counter`, shared by every loop in the process.
 std::atomic<std::uint64_t> task_counter{0};
 
-bool is_operation_aborted(const std::exception_ptr& e) {
+}  // namespace
+
+bool is_operation_aborted(const std::exception_ptr& e) noexcept {
+  if (!e) return false;
   try {
     std::rethrow_exception(e);
   } catch (const boost::system::system_error& se) {
@@ -26,7 +29,6 @@ bool is_operation_aborted(const std::exception_ptr& e) {
     return false;
   }
 }
-}  // namespace
 
 TaskCore::TaskCore(EventLoop& loop, std::string&& name)
     : FutureCore(loop), name_(std::move(name)), id_(task_counter.fetch_add(1) + 1) {
@@ -109,6 +111,7 @@ BulkCancel::~BulkCancel() {
 }
 
 bool TaskCore::cancel(std::string msg) {
+  check_thread();
   log_traceback_ = false;
   if (done()) return false;
   ++num_cancels_requested_;

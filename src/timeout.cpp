@@ -1,5 +1,7 @@
 #include <asyncio/timeout.hpp>
 
+#include <asyncio/detail/task_core.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <ostream>
@@ -79,7 +81,9 @@ void Timeout::exit(const std::exception_ptr& error) {
   if (state_ == State::expiring) {
     state_ = State::expired;
     // Our own cancellation (no newer request): it becomes TimeoutError.
-    if (task_.uncancel() <= cancelling_ && holds<CancelledError>(error)) {
+    // An Asio operation the task awaited shows the cancellation as operation_aborted.
+    if (task_.uncancel() <= cancelling_ &&
+        (holds<CancelledError>(error) || detail::is_operation_aborted(error))) {
       throw TimeoutError();
     }
   } else if (state_ == State::active) {

@@ -948,8 +948,10 @@ TEST(EventLoopCppTests, CallSoonThreadsafeRacingCloseRaisesOnceClosed) {
   }
 }
 
-// A flood of call_soon_threadsafe wakes the loop once per batch, not once per call: every
-// wake-up is an Asio handler that the loop would run before getting back to its own work.
+// A flood of call_soon_threadsafe wakes the loop at most once per batch, not once per call:
+// every wake-up is an Asio handler that the loop would run before getting back to its own
+// work. Only a loop blocked in the io_context is woken; this one is not even running (it
+// looks at the inbox before it blocks), so no wake-up is posted at all.
 TEST(EventLoopCppTests, CallSoonThreadsafeWakesTheLoopOncePerBatch) {
   constexpr int kCalls = 1000;
   auto loop = new_test_loop();
@@ -959,7 +961,7 @@ TEST(EventLoopCppTests, CallSoonThreadsafeWakesTheLoopOncePerBatch) {
       loop->call_soon_threadsafe([&order, i] { order.push_back(i); });
   });
   poster.join();
-  EXPECT_EQ(loop->get_io_context().poll(), 1u);  // the one wake-up
+  EXPECT_EQ(loop->get_io_context().poll(), 0u);  // not blocked: no wake-up
   asyncio::testing::run_briefly(*loop);
   ASSERT_EQ(order.size(), static_cast<std::size_t>(kCalls));
   for (int i = 0; i < kCalls; ++i) EXPECT_EQ(order[static_cast<std::size_t>(i)], i);
@@ -1002,4 +1004,223 @@ TEST(EventLoopCppTests, CallSoonThreadsafeFloodLeavesTurnsForTheLoopsOwnWork) {
   EXPECT_LE(largest_gap, kMaxBatch);
   EXPECT_GE(steps, kCalls / kMaxBatch);
   loop->close();
+}
+
+// --- call_soon_threadsafe on the loop's own thread, and debug mode's thread checks ----------
+
+// Python appends call_soon_threadsafe's callback to the same ready deque as call_soon's, so
+// on the loop's own thread the two keep FIFO order, while the loop runs as before it runs.
+// The Python twin prints [1, 2, 3, 4, 5] and ['a', 'b', 'c']:
+//   async def main():
+//       loop = asyncio.get_running_loop()
+//       loop.call_soon(order.append, 1); loop.call_soon_threadsafe(order.append, 2)
+//       loop.call_soon(order.append, 3); loop.call_soon_threadsafe(order.append, 4)
+//       loop.call_soon(order.append, 5)
+//       await asyncio.sleep(0); await asyncio.sleep(0); print(order)
+//   loop = asyncio.new_event_loop()
+//   loop.call_soon_threadsafe(order.append, 'a'); loop.call_soon(order.append, 'b')
+//   loop.call_soon_threadsafe(order.append, 'c'); loop.call_soon(loop.stop); loop.run_forever()
+TEST(EventLoopThreadTests, test_call_soon_threadsafe_same_thread_fifo) {
+  auto loop = new_test_loop();
+  std::vector<std::string> order;
+  auto append = [&order](std::string s) { order.push_back(std::move(s)); };
+  auto main = [](EventLoop& l, decltype(append) add) -> awaitable<void> {
+    l.call_soon(add, "1");
+    l.call_soon_threadsafe(add, "2");
+    l.call_soon(add, "3");
+    l.call_soon_threadsafe(add, "4");
+    l.call_soon(add, "5");
+    co_await asyncio::sleep(0);
+    co_await asyncio::sleep(0);
+  };
+  loop->run_until_complete(main(*loop, append));
+  EXPECT_EQ(order, (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+
+  order.clear();
+  loop->call_soon_threadsafe(append, "a");
+  loop->call_soon(append, "b");
+  loop->call_soon_threadsafe(append, "c");
+  loop->call_soon([&loop] { loop->stop(); });
+  loop->run_forever();
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "b", "c"}));
+  loop->close();
+}
+
+namespace {
+
+/// Runs `op` on another thread (a worker of the default executor) while the loop runs: the
+/// message of the RuntimeError it raised, or what happened instead.
+template <typename F>
+awaitable<std::string> raised_on_other_thread(F op) {
+  co_return co_await asyncio::to_thread([op]() mutable -> std::string {
+    try {
+      op();
+    } catch (const asyncio::RuntimeError& e) {
+      return e.what();
+    } catch (...) {
+      return "raised " + asyncio::format_exception(std::current_exception());
+    }
+    return "raised nothing";
+  });
+}
+
+/// A debug-mode test body: the loop runs in debug mode (on the virtual clock, which waits
+/// for the other thread).
+void run_debug(awaitable<void> body) {
+  asyncio::testing::run_test(std::move(body), {.debug = true, .virtual_time = true});
+}
+
+awaitable<void> check_thread_future() {
+  auto fut = asyncio::get_running_loop().create_future<int>();
+  auto awaiter = asyncio::create_task([fut]() -> awaitable<int> { co_return co_await fut; });
+  co_await asyncio::sleep(0);
+  // Through a pointer: a handle's reference count belongs to the loop's thread.
+  auto* f = &fut;
+  EXPECT_EQ(co_await raised_on_other_thread([f] { f->set_result(1); }), kForeignThreadMessage);
+  EXPECT_EQ(co_await raised_on_other_thread([f] { f->set_exception(asyncio::ValueError("boom")); }),
+            kForeignThreadMessage);
+  EXPECT_EQ(co_await raised_on_other_thread([f] { f->cancel(); }), kForeignThreadMessage);
+  EXPECT_EQ(co_await raised_on_other_thread(
+                [f] { f->add_done_callback([](const asyncio::Future<int>&) {}); }),
+            kForeignThreadMessage);
+  EXPECT_FALSE(fut.done());
+  fut.set_result(7);  // on the loop's thread
+  EXPECT_EQ(co_await awaiter, 7);
+}
+
+awaitable<void> check_thread_task() {
+  auto task = asyncio::create_task(asyncio::sleep(3600));
+  co_await asyncio::sleep(0);
+  auto* t = &task;  // through a pointer, as the future above
+  EXPECT_EQ(co_await raised_on_other_thread([t] { t->cancel(); }), kForeignThreadMessage);
+  EXPECT_EQ(co_await raised_on_other_thread(
+                [t] { t->add_done_callback([](const asyncio::Task<void>&) {}); }),
+            kForeignThreadMessage);
+  EXPECT_FALSE(task.cancelled());
+  task.cancel();
+  EXPECT_TRUE(co_await asyncio::testing::co_raises<asyncio::CancelledError>(task));
+}
+
+awaitable<void> check_thread_event() {
+  asyncio::Event event;
+  auto waiter = asyncio::create_task(event.wait());
+  co_await asyncio::sleep(0);
+  EXPECT_EQ(co_await raised_on_other_thread([&event] { event.set(); }), kForeignThreadMessage);
+  EXPECT_EQ(co_await raised_on_other_thread([&event] { event.clear(); }), kForeignThreadMessage);
+  EXPECT_FALSE(event.is_set());
+  event.set();
+  EXPECT_TRUE(co_await waiter);
+}
+
+awaitable<void> check_thread_lock() {
+  asyncio::Lock lock;
+  co_await lock.acquire();
+  auto waiter = asyncio::create_task(lock.acquire());
+  co_await asyncio::sleep(0);
+  EXPECT_EQ(co_await raised_on_other_thread([&lock] { lock.release(); }), kForeignThreadMessage);
+  EXPECT_TRUE(lock.locked());
+  lock.release();
+  EXPECT_TRUE(co_await waiter);
+  lock.release();
+}
+
+awaitable<void> check_thread_semaphore() {
+  asyncio::Semaphore sem(0);
+  asyncio::BoundedSemaphore bounded(1);
+  co_await bounded.acquire();
+  auto waiter = asyncio::create_task(sem.acquire());
+  auto bounded_waiter = asyncio::create_task(bounded.acquire());
+  co_await asyncio::sleep(0);
+  EXPECT_EQ(co_await raised_on_other_thread([&sem] { sem.release(); }), kForeignThreadMessage);
+  EXPECT_EQ(co_await raised_on_other_thread([&bounded] { bounded.release(); }),
+            kForeignThreadMessage);
+  sem.release();
+  bounded.release();
+  EXPECT_TRUE(co_await waiter);
+  EXPECT_TRUE(co_await bounded_waiter);
+  bounded.release();
+}
+
+awaitable<void> check_thread_condition() {
+  asyncio::Condition cond;
+  auto waiter = asyncio::create_task([&cond]() -> awaitable<void> {
+    auto held = co_await cond.scoped();
+    co_await cond.wait();
+  });
+  co_await asyncio::sleep(0);
+  // Checked before the lock: not "cannot notify on un-acquired lock".
+  EXPECT_EQ(co_await raised_on_other_thread([&cond] { cond.notify(); }), kForeignThreadMessage);
+  EXPECT_EQ(co_await raised_on_other_thread([&cond] { cond.notify_all(); }), kForeignThreadMessage);
+  {
+    auto held = co_await cond.scoped();
+    cond.notify();
+  }
+  co_await waiter;
+}
+
+// The barrier's last party arrives in a task of a second loop, on another thread: waking the
+// first loop's waiter from there raises (Python: the same call_soon check).
+awaitable<void> check_thread_barrier() {
+  asyncio::Barrier barrier(2);
+  auto waiter = asyncio::create_task(barrier.wait());
+  co_await asyncio::sleep(0);
+  EXPECT_EQ(co_await raised_on_other_thread([&barrier] {
+              auto loop2 = asyncio::new_event_loop();
+              loop2->run_until_complete(barrier.wait());
+              loop2->close();
+            }),
+            kForeignThreadMessage);
+  waiter.cancel();
+  EXPECT_TRUE(co_await asyncio::testing::co_raises<asyncio::CancelledError>(waiter));
+}
+
+awaitable<void> check_thread_queue() {
+  asyncio::Queue<int> empty;
+  auto getter = asyncio::create_task(empty.get());
+  asyncio::Queue<int> full(1);
+  full.put_nowait(1);
+  auto putter = asyncio::create_task(full.put(2));
+  co_await asyncio::sleep(0);
+  EXPECT_EQ(co_await raised_on_other_thread([&empty] { empty.put_nowait(1); }),
+            kForeignThreadMessage);
+  EXPECT_EQ(co_await raised_on_other_thread([&full] { (void)full.get_nowait(); }),
+            kForeignThreadMessage);
+  EXPECT_EQ(empty.qsize(), 0u);
+  EXPECT_EQ(full.qsize(), 1u);
+  empty.put_nowait(5);
+  EXPECT_EQ(co_await getter, 5);
+  EXPECT_EQ(full.get_nowait(), 1);
+  co_await putter;
+  EXPECT_EQ(full.get_nowait(), 2);
+}
+
+}  // namespace
+
+// Python's check_thread covers call_soon, call_later and call_at (test_check_thread above).
+// Every other loop-only operation of a loop-bound object reaches call_soon in Python when it
+// wakes someone; here each such operation checks first, in debug mode only. A primitive (Lock,
+// Event...) belongs to the loop of the tasks that wait on it.
+TEST(BaseEventLoopThreadTests, test_check_thread_future) {
+  run_debug(check_thread_future());
+}
+TEST(BaseEventLoopThreadTests, test_check_thread_task) {
+  run_debug(check_thread_task());
+}
+TEST(BaseEventLoopThreadTests, test_check_thread_event) {
+  run_debug(check_thread_event());
+}
+TEST(BaseEventLoopThreadTests, test_check_thread_lock) {
+  run_debug(check_thread_lock());
+}
+TEST(BaseEventLoopThreadTests, test_check_thread_semaphore) {
+  run_debug(check_thread_semaphore());
+}
+TEST(BaseEventLoopThreadTests, test_check_thread_condition) {
+  run_debug(check_thread_condition());
+}
+TEST(BaseEventLoopThreadTests, test_check_thread_barrier) {
+  run_debug(check_thread_barrier());
+}
+TEST(BaseEventLoopThreadTests, test_check_thread_queue) {
+  run_debug(check_thread_queue());
 }

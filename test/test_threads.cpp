@@ -189,6 +189,15 @@ ASYNCIO_TEST(ToThreadTests, MoveOnlyCallableAndResult) {
   EXPECT_EQ(*r, 7);
 }
 
+// A move-only argument that the function takes by value is moved into the call (the call runs
+// once); Python passes *args on as they are.
+ASYNCIO_TEST(ToThreadTests, MoveOnlyArgumentByValue) {
+  auto take = [](std::unique_ptr<int> p, std::string s) { return s + std::to_string(*p); };
+  auto arg = std::make_unique<int>(41);
+  std::string r = co_await asyncio::to_thread(take, std::move(arg), std::string("x"));
+  EXPECT_EQ(r, "x41");
+}
+
 // Cancelling the task that awaits to_thread cancels the await at once; the call itself goes
 // on (a thread cannot be interrupted) and its result is dropped.
 ASYNCIO_TEST(ToThreadTests, CancelledAwaiterDropsResultThreadGoesOn) {
@@ -239,6 +248,33 @@ TEST(ToThreadTests, VirtualTimeWaitsForThread) {
   EXPECT_EQ(after, 1.0);  // no virtual time passed while the thread ran
   EXPECT_EQ(end, 1.01);
   EXPECT_EQ(order, (std::vector<std::string>{"to_thread 5", "timer", "sleep"}));
+}
+
+// Work of another thread that ends without a callback (remove_external_work alone) wakes a
+// virtual-time loop that waits for it, however the end races with the loop going to sleep:
+// the loop then jumps to its timer instead of hanging. Each round ends at a different moment
+// of the loop's wait (spinning, deciding to block, blocked).
+TEST(ToThreadTests, VirtualTimeSeesExternalWorkEndWithoutCallback) {
+  constexpr int kRounds = 300;
+  for (int round = 0; round < kRounds; ++round) {
+    std::thread worker;
+    const double end = asyncio::run(
+        [&worker, round]() -> awaitable<double> {
+          EventLoop& loop = asyncio::get_running_loop();
+          loop.add_external_work();
+          worker = std::thread([&loop, round] {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(round);
+            while (std::chrono::steady_clock::now() < until) {
+            }
+            loop.remove_external_work();
+          });
+          co_await asyncio::sleep(1);
+          co_return loop.time();
+        }(),
+        {.virtual_time = true});
+    worker.join();
+    ASSERT_EQ(end, 1.0) << "round " << round;
+  }
 }
 
 // asyncio::run shuts the default executor down on exit: it waits for the call still running
@@ -765,6 +801,18 @@ TEST(RunInExecutorThreadTests, ExplicitExecutor) {
   close_loop(loop);
 }
 
+// A move-only argument taken by value is moved into the call, on the default executor or
+// another one.
+TEST(RunInExecutorThreadTests, MoveOnlyArgumentByValue) {
+  EventLoop loop({.virtual_time = true});
+  ThreadPoolExecutor ex(1);
+  auto take = [](std::unique_ptr<int> p) { return *p + 1; };
+  EXPECT_EQ(loop.run_until_complete(loop.run_in_executor(nullptr, take, std::make_unique<int>(1))),
+            2);
+  EXPECT_EQ(loop.run_until_complete(loop.run_in_executor(ex, take, std::make_unique<int>(2))), 3);
+  close_loop(loop);
+}
+
 // --- ThreadPoolExecutorTests (C++) ------------------------------------------------------------
 
 TEST(ThreadPoolExecutorTests, SubmitGivesResultAndException) {
@@ -893,6 +941,18 @@ TEST(ThreadPoolExecutorTests, MoveOnlyCallableArgumentAndResult) {
   // A move-only argument is moved into the call, which gets it as an lvalue.
   auto g = ex.submit([](std::unique_ptr<int>& q) { return *q + 1; }, std::make_unique<int>(41));
   EXPECT_EQ(g.result(), 42);
+  ex.shutdown();
+}
+
+// A move-only argument taken by value is moved on into the function.
+TEST(ThreadPoolExecutorTests, MoveOnlyArgumentByValue) {
+  ThreadPoolExecutor ex(1);
+  auto f = ex.submit([](std::unique_ptr<int> p) { return *p * 2; }, std::make_unique<int>(21));
+  EXPECT_EQ(f.result(), 42);
+  auto g = ex.submit([](std::unique_ptr<int> p) { return p; }, std::make_unique<int>(3));
+  std::unique_ptr<int> r = g.result();
+  ASSERT_TRUE(r != nullptr);
+  EXPECT_EQ(*r, 3);
   ex.shutdown();
 }
 

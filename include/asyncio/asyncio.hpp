@@ -1,6 +1,7 @@
 #pragma once
 /// Umbrella header: Python's asyncio for C++, on Boost.Asio.
 
+#include <asyncio/address.hpp>
 #include <asyncio/awaitable.hpp>
 #include <asyncio/barrier.hpp>
 #include <asyncio/concurrent_future.hpp>
@@ -18,8 +19,13 @@
 #include <asyncio/queue.hpp>
 #include <asyncio/run.hpp>
 #include <asyncio/semaphore.hpp>
+#include <asyncio/server.hpp>
 #include <asyncio/shield.hpp>
 #include <asyncio/sleep.hpp>
+#include <asyncio/steady_timer.hpp>
+#include <asyncio/stream_reader.hpp>
+#include <asyncio/stream_writer.hpp>
+#include <asyncio/streams.hpp>
 #include <asyncio/task.hpp>
 #include <asyncio/task_group.hpp>
 #include <asyncio/thread_pool_executor.hpp>

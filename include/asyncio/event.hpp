@@ -8,6 +8,10 @@
 
 namespace asyncio {
 
+namespace detail {
+class QueueCore;
+}  // namespace detail
+
 /// A manually set flag that any number of tasks can wait for. Python: `asyncio.Event`.
 ///
 /// `set()` wakes every waiter; they wake even if `clear()` follows before they run.
@@ -22,9 +26,13 @@ class Event {
   /// Python: `await event.wait()` (gives true); returns at once when the flag is set.
   [[nodiscard]] auto wait() noexcept { return Operation<detail::EventWaiter>({this}); }
   /// Python: `event.set()`.
-  void set() noexcept;
-  /// Python: `event.clear()`.
-  void clear() noexcept { value_ = false; }
+  /// Throws: in debug mode, `RuntimeError` from a thread other than its waiters' loop's.
+  void set();
+  /// Python: `event.clear()`. Throws: as `set()`.
+  void clear() {
+    detail::check_waiters_thread(waiters_);
+    value_ = false;
+  }
   /// Python: `event.is_set()`.
   bool is_set() const noexcept { return value_; }
 
@@ -34,6 +42,7 @@ class Event {
 
  private:
   friend struct detail::EventWaiter;
+  friend class detail::QueueCore;
   detail::WaitList waiters_;
   bool value_ = false;
 };

@@ -256,7 +256,11 @@ class EventLoop {
   void log(const std::string& message) noexcept;
 
   bool get_debug() const noexcept { return debug_; }
-  void set_debug(bool enabled) noexcept { debug_ = enabled; }
+  void set_debug(bool enabled) noexcept {
+    if (enabled != debug_)
+      detail::debug_loops.fetch_add(enabled ? 1 : -1, std::memory_order_relaxed);
+    debug_ = enabled;
+  }
   /// Python: `loop.slow_callback_duration`: in debug mode, callbacks or task steps that run
   /// at least this long (seconds, wall clock) are logged.
   double slow_callback_duration = 0.1;
@@ -276,6 +280,7 @@ class EventLoop {
  private:
   friend struct detail::LoopInternals;
   friend void detail::note_blocked_on(EventLoop& loop, int delta) noexcept;
+  friend void detail::check_loop_thread(const EventLoop* loop);
   friend class Handle;
   friend class TimerHandle;
 
@@ -309,7 +314,12 @@ class EventLoop {
   void schedule_callback(detail::CallbackBase* node);
   void add_timer(detail::TimerNode* node, std::int64_t when);
   void post_threadsafe(detail::CallbackBase* node);
-  void wake_locked() noexcept;
+  bool claim_wake_locked() noexcept;
+  void post_wake() noexcept;
+  bool begin_sleep(bool for_external_work = false) noexcept;
+  bool external_working() const noexcept;
+  void end_sleep() noexcept;
+  bool spin_for_inbox(std::int64_t limit_ns) noexcept;
   void drain_inbox(std::size_t limit) noexcept;
   void drain_inbox_all() noexcept;
   void run_once();

@@ -2,8 +2,10 @@
 /// asyncio's exception types. Python: `asyncio.exceptions` and the builtins it raises.
 
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -90,15 +92,16 @@ class BrokenBarrierError : public std::runtime_error {
 };
 
 /// A read reached EOF before the expected bytes. Python: `asyncio.IncompleteReadError`.
+/// `expected` is empty where Python's is None (`readuntil`: the separator never came).
 class IncompleteReadError : public std::runtime_error {
  public:
-  IncompleteReadError(std::string partial, std::size_t expected);
+  IncompleteReadError(std::string partial, std::optional<std::size_t> expected);
   const std::string& partial() const noexcept { return partial_; }
-  std::size_t expected() const noexcept { return expected_; }
+  std::optional<std::size_t> expected() const noexcept { return expected_; }
 
  private:
   std::string partial_;
-  std::size_t expected_;
+  std::optional<std::size_t> expected_;
 };
 
 /// A separator was not found within the buffer limit. Python: `asyncio.LimitOverrunError`.
@@ -111,6 +114,43 @@ class LimitOverrunError : public std::runtime_error {
  private:
   std::size_t consumed_;
 };
+
+/// An operating-system error, carrying its `std::error_code` (`code()`). Python: `OSError`.
+/// `what()` names the operation and the address concerned, then the system's message:
+/// "Connect call failed ('127.0.0.1', 8888): Connection refused".
+class OSError : public std::system_error {
+ public:
+  using std::system_error::system_error;
+};
+/// Python: `ConnectionError` and its subclasses, by `errno`.
+class ConnectionError : public OSError {
+ public:
+  using OSError::OSError;
+};
+class BrokenPipeError : public ConnectionError {  // EPIPE
+ public:
+  using ConnectionError::ConnectionError;
+};
+class ConnectionAbortedError : public ConnectionError {  // ECONNABORTED
+ public:
+  using ConnectionError::ConnectionError;
+};
+class ConnectionRefusedError : public ConnectionError {  // ECONNREFUSED
+ public:
+  using ConnectionError::ConnectionError;
+};
+class ConnectionResetError : public ConnectionError {  // ECONNRESET
+ public:
+  using ConnectionError::ConnectionError;
+};
+/// Python: `FileNotFoundError` (ENOENT), e.g. a Unix socket path that does not exist.
+class FileNotFoundError : public OSError {
+ public:
+  using OSError::OSError;
+};
+
+/// Throws the `OSError` subclass Python would raise for `code`, with `what` as the context.
+[[noreturn]] void raise_os_error(std::error_code code, const std::string& what);
 
 /// One line naming an exception as Python's `repr(e)` does: `ValueError('boom')`,
 /// `CancelledError()`; "None" for a null pointer. Demangled C++ names for other types.

@@ -33,6 +33,7 @@ class Lock {
   /// Python: `lock.release()`: wakes the first waiter.
   /// Throws: `RuntimeError("Lock is not acquired.")`.
   void release() {
+    detail::check_waiters_thread(waiters_);
     if (!locked_) throw_not_acquired();
     locked_ = false;
     wake_up_first();

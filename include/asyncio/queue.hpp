@@ -38,21 +38,14 @@ class BasicQueue : public detail::QueueCore {
   }
   /// Python: `queue.put_nowait(item)`. Throws: `QueueFull`, `QueueShutDown`.
   void put_nowait(T item) {
-    if (shutdown_) throw QueueShutDown();
-    if (full()) throw QueueFull();
-    store_.push(std::move(item));
-    after_put();
+    check_thread();
+    put_here(std::move(item));
   }
   /// Python: `queue.get_nowait()`. Throws: `QueueEmpty`, or `QueueShutDown` when shut down
   /// and empty.
   T get_nowait() {
-    if (empty()) {
-      if (shutdown_) throw QueueShutDown();
-      throw QueueEmpty();
-    }
-    T v = store_.pop();
-    after_get();
-    return v;
+    check_thread();
+    return get_here();
   }
 
   /// Python: `queue.task_done()`. Throws: `ValueError("task_done() called too many times")`.
@@ -74,6 +67,7 @@ class BasicQueue : public detail::QueueCore {
   /// on, blocked callers are woken; with `immediate`, the items are dropped (each counted as
   /// done for `join`) and `get` raises too.
   void shutdown(bool immediate = false) {
+    check_thread();
     shutdown_ = true;
     if (immediate) {
       while (!empty()) {
@@ -98,6 +92,28 @@ class BasicQueue : public detail::QueueCore {
   }
 
  private:
+  // put_nowait and get_nowait without the thread check: what `put` and `get` do in a task
+  // of the loop.
+  template <typename Q>
+  friend struct detail::QueuePutWaiter;
+  template <typename Q>
+  friend struct detail::QueueGetWaiter;
+  void put_here(T item) {
+    if (shutdown_) throw QueueShutDown();
+    if (full()) throw QueueFull();
+    store_.push(std::move(item));
+    after_put();
+  }
+  T get_here() {
+    if (empty()) {
+      if (shutdown_) throw QueueShutDown();
+      throw QueueEmpty();
+    }
+    T v = store_.pop();
+    after_get();
+    return v;
+  }
+
   Store store_;
 };
 

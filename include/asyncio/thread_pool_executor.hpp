@@ -3,13 +3,10 @@
 /// `concurrent.futures.ThreadPoolExecutor`.
 
 #include <asyncio/concurrent_future.hpp>
+#include <asyncio/detail/thread_pool_executor.hpp>
 
 #include <cstddef>
-#include <exception>
-#include <functional>
 #include <memory>
-#include <tuple>
-#include <type_traits>
 #include <utility>
 
 namespace asyncio {
@@ -29,29 +26,15 @@ class ThreadPoolExecutor {
   ThreadPoolExecutor& operator=(const ThreadPoolExecutor&) = delete;
 
   /// Python: `executor.submit(fn, *args)`: runs `fn(args...)` on a worker; the future gives
-  /// its result or exception. The arguments are copied (or moved) into the call.
+  /// its result or exception. The arguments are copied (or moved) into the call, and moved on
+  /// into `fn`, which runs once: a move-only argument taken by value works. A parameter that
+  /// is a non-const reference gets the call's own copy.
   /// Throws: `RuntimeError("cannot schedule new futures after shutdown")`.
   template <typename F, typename... Args>
   auto submit(F fn, Args... args) {
-    using R = std::invoke_result_t<F&, Args&...>;
+    using R = detail::call_result_t<F, Args...>;
     ConcurrentFuture<R> future;
-    auto call = [future, fn = std::move(fn), args = std::make_tuple(std::move(args)...)]() mutable {
-      if (!future.set_running_or_notify_cancel()) return;
-      try {
-        if constexpr (std::is_void_v<R>) {
-          std::apply(fn, args);
-          future.set_result();
-        } else {
-          future.set_result(std::apply(fn, args));
-        }
-      } catch (...) {
-        future.set_exception(std::current_exception());
-      }
-    };
-    // std::function needs a copyable callable: a move-only one (holding a unique_ptr, say)
-    // is kept behind a shared_ptr and run once.
-    auto shared = std::make_shared<decltype(call)>(std::move(call));
-    post_job({[shared] { (*shared)(); }, [future] { future.cancel(); }});
+    post_job(new detail::CallJob<R, F, Args...>(future, std::move(fn), std::move(args)...));
     return future;
   }
 
@@ -64,12 +47,7 @@ class ThreadPoolExecutor {
   std::size_t max_workers() const noexcept;
 
  private:
-  /// A submitted call: runs the work, or (cancel_futures) only cancels its future.
-  struct Job {
-    std::function<void()> run;
-    std::function<void()> cancel;
-  };
-  void post_job(Job job);
+  void post_job(detail::PoolJob* job);  // takes it over
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

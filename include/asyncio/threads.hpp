@@ -54,7 +54,7 @@ auto EventLoop::run_in_executor(ThreadPoolExecutor* executor, F fn, Args... args
 /// Cancelling the awaiting task does not stop the call; its result is dropped.
 /// Throws: `RuntimeError` without a running loop.
 template <typename F, typename... Args>
-awaitable<std::invoke_result_t<F&, Args&...>> to_thread(F fn, Args... args) {
+awaitable<detail::call_result_t<F, Args...>> to_thread(F fn, Args... args) {
   co_return co_await get_running_loop().run_in_executor(nullptr, std::move(fn), std::move(args)...);
 }
 

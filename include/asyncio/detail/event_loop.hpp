@@ -27,6 +27,23 @@ EventLoop* live_loop(EventLoop* loop, std::uint32_t id) noexcept;
 /// The running loop, or `RuntimeError("no running event loop")`.
 EventLoop& require_running_loop();
 
+/// How many loops are in debug mode. While none is, the foreign-thread check of a loop-bound
+/// object (`check_thread`) costs one predictable branch.
+inline std::atomic<int> debug_loops{0};
+
+/// Debug mode (Python's `loop._check_thread()`): `RuntimeError("Non-thread-safe operation
+/// invoked on an event loop other than the current one")` when `loop` (may be null) runs in
+/// debug mode on another thread.
+void check_loop_thread(const EventLoop* loop);
+
+/// What a loop-only operation of a loop-bound object (Future, Task, a primitive with
+/// waiters) calls first; `loop_of()` gives its loop, and is only called in debug mode.
+template <typename LoopOf>
+inline void check_thread(LoopOf&& loop_of) {
+  if (debug_loops.load(std::memory_order_relaxed) != 0) [[unlikely]]
+    check_loop_thread(loop_of());
+}
+
 /// State behind `Handle` / `TimerHandle`: a queued callback. Its count is atomic because
 /// `call_soon_threadsafe` hands one out on a foreign thread.
 struct CallbackBase : TimerNode, Pooled {

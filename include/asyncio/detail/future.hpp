@@ -23,6 +23,7 @@ class FutureState : public FutureCore {
 
   template <typename... U>
   void set_result(U&&... u) {
+    check_thread();
     ensure_pending();
     if constexpr (!std::is_void_v<T>) result_.set(std::forward<U>(u)...);
     mark_done(State::finished);

@@ -47,6 +47,12 @@ class FutureCore : public Pooled {
     return live_loop(loop_, loop_id_);
   }
   EventLoop* loop_unchecked() const noexcept { return loop_; }
+  /// Debug mode: `RuntimeError` when called from another thread than its running loop's.
+  /// What every loop-only operation (set_result, set_exception, cancel, add_done_callback)
+  /// calls first.
+  void check_thread() const {
+    asyncio::detail::check_thread([this] { return loop(); });
+  }
 
   /// Python: `Future.cancel(msg)`; a Task overrides it with `Task.cancel`.
   virtual bool cancel(std::string msg = {});

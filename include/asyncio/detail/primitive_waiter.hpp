@@ -74,6 +74,19 @@ struct PrimitiveWaiter : Waiter {
   Status status = Status::idle;
 };
 
+/// The loop of the tasks that wait in `waiters` (null when none does). A primitive belongs
+/// to that loop while they wait: it is what the primitive's operations wake.
+inline EventLoop* waiters_loop(const WaitList& waiters) noexcept {
+  return waiters.empty() ? nullptr : static_cast<const PrimitiveWaiter&>(*waiters.begin()).loop;
+}
+
+/// Debug mode: `RuntimeError` when a primitive whose waiters belong to a loop running on
+/// another thread is used from this one. What the operations of Lock, Semaphore, Event,
+/// Condition and the queues that can wake a waiter call first.
+inline void check_waiters_thread(const WaitList& waiters) {
+  check_thread([&] { return waiters_loop(waiters); });
+}
+
 /// A waiter's `describe_wait`: the task's repr says what it waits for
 /// (`wait_for=<asyncio.locks.Lock object [locked]>`). `Member` points at the primitive.
 template <typename W, auto Member>

@@ -35,6 +35,16 @@ class QueueCore {
   WaitList putters_;
 
  protected:
+  /// Debug mode: `RuntimeError` when called from another thread than that of the loop whose
+  /// tasks wait on the queue (to get, to put, or in `join`).
+  void check_thread() const {
+    asyncio::detail::check_thread([this] {
+      for (const WaitList* l : {&getters_, &putters_, &woken_, &finished_.waiters_}) {
+        if (EventLoop* loop = waiters_loop(*l)) return loop;
+      }
+      return static_cast<EventLoop*>(nullptr);
+    });
+  }
   /// Python: `_wakeup_next(waiters)`: wake the first waiter that is still waiting; the ones
   /// before it (cancelled) are dropped from the list.
   void wakeup_next(WaitList& waiters) noexcept {
@@ -54,7 +64,7 @@ class QueueCore {
   }
   void after_put() noexcept {
     ++unfinished_;
-    finished_.clear();
+    finished_.value_ = false;  // finished_.clear(), without its thread check
     wakeup_next(getters_);
   }
   void after_get() noexcept { wakeup_next(putters_); }
@@ -95,7 +105,7 @@ struct QueueGetWaiter : PrimitiveWaiter {
     if (cancelled) [[unlikely]]
       resume_cancelled();
     leave();
-    return q->get_nowait();
+    return q->get_here();
   }
   [[noreturn]] void resume_cancelled() {
     const bool was_woken = woken();
@@ -138,7 +148,7 @@ struct QueuePutWaiter : PrimitiveWaiter {
     if (cancelled) [[unlikely]]
       resume_cancelled();
     leave();
-    q->put_nowait(std::move(item));
+    q->put_here(std::move(item));
   }
   [[noreturn]] void resume_cancelled() {
     const bool was_woken = woken();

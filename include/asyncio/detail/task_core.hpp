@@ -8,6 +8,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <utility>
 
@@ -86,6 +87,10 @@ class TaskCore : public FutureCore, public TaskListNode, public ReadyNode {
   CompactString name_;
   std::uint64_t id_;
 };
+
+/// Whether `e` is an Asio operation's `operation_aborted` error: the form `task.cancel()`
+/// takes inside an Asio operation the task awaits.
+bool is_operation_aborted(const std::exception_ptr& e) noexcept;
 
 /// Makes the `cancel()` calls made while it lives one bulk cancellation (Python:
 /// `runners._cancel_all_tasks`): a task reached a second time counts the request but does
