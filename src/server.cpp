@@ -113,6 +113,12 @@ void ServerState::maybe_wake() noexcept {
   close_waiters.clear();
 }
 
+std::vector<std::shared_ptr<StreamState>> ServerState::snapshot_clients() {
+  std::vector<std::shared_ptr<StreamState>> held;
+  for (StreamState& c : clients) held.push_back(c.shared_from_this());
+  return held;
+}
+
 namespace {
 
 using Ptr = std::shared_ptr<ServerState>;
@@ -169,15 +175,11 @@ awaitable<void> Server::wait_closed() {
 }
 
 void Server::close_clients() {
-  std::vector<std::shared_ptr<detail::StreamState>> clients;
-  for (detail::StreamState& c : state_->clients) clients.push_back(c.shared_from_this());
-  for (auto& c : clients) detail::StreamAccess::writer(c).close();
+  for (auto& c : state_->snapshot_clients()) detail::StreamAccess::writer(c).close();
 }
 
 void Server::abort_clients() {
-  std::vector<std::shared_ptr<detail::StreamState>> clients;
-  for (detail::StreamState& c : state_->clients) clients.push_back(c.shared_from_this());
-  for (auto& c : clients) c->force_close(nullptr);
+  for (auto& c : state_->snapshot_clients()) c->force_close(nullptr);
 }
 
 bool Server::is_serving() const noexcept {

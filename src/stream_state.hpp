@@ -137,6 +137,7 @@ struct StreamState : std::enable_shared_from_this<StreamState> {
   /// Python: `_call_connection_lost`, run soon after the close was decided.
   void connection_lost(std::exception_ptr error) noexcept;
   void start_write();
+  void send_inflight();  // the unsent rest of `inflight`, in the background
   void on_written(const boost::system::error_code& ec, std::size_t n);
   void maybe_resume_writing() noexcept;
   void detach_from_server() noexcept;
@@ -173,6 +174,8 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   void on_accept(std::size_t index, const boost::system::error_code& ec, Socket socket);
   void close() noexcept;
   void maybe_wake() noexcept;  // Python: `_detach` / `_wakeup`
+  /// The connections, held: closing one detaches it from `clients`.
+  std::vector<std::shared_ptr<StreamState>> snapshot_clients();
 };
 
 /// The library's access to the handles' private parts.

@@ -110,9 +110,15 @@ void StreamState::start_write() {
   pending.clear();
   inflight_sent = 0;
   writing = true;
-  socket->async_write_some(net::buffer(inflight.data(), inflight.size()),
-                           [self = shared_from_this()](const boost::system::error_code& ec,
-                                                       std::size_t n) { self->on_written(ec, n); });
+  send_inflight();
+}
+
+void StreamState::send_inflight() {
+  socket->async_write_some(
+      net::buffer(inflight.data() + inflight_sent, inflight.size() - inflight_sent),
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+        self->on_written(ec, n);
+      });
 }
 
 // Python: `_SelectorSocketTransport._write_ready`.
@@ -124,11 +130,7 @@ void StreamState::on_written(const boost::system::error_code& ec, std::size_t n)
   }
   inflight_sent += n;
   if (inflight_sent < inflight.size()) {
-    socket->async_write_some(
-        net::buffer(inflight.data() + inflight_sent, inflight.size() - inflight_sent),
-        [self = shared_from_this()](const boost::system::error_code& e, std::size_t k) {
-          self->on_written(e, k);
-        });
+    send_inflight();
     return;
   }
   inflight.clear();
