@@ -1883,3 +1883,25 @@ ASYNCIO_TEST(StreamTests, AnextLoopHandFed) {
   const std::vector<std::string> expected{"line1\n", "line2\n", "line3\n"};
   EXPECT_EQ(lines, expected);
 }
+
+// C++ only: the errno -> exception class mapping Python's OSError constructor does.
+TEST(StreamErrorTests, RaiseOsErrorPicksPythonsSubclass) {
+  auto raised = [](std::errc e) -> std::string {
+    try {
+      asyncio::raise_os_error(std::make_error_code(e), "op");
+    } catch (const std::exception&) {
+      const std::string repr = describe(std::current_exception());
+      return repr.substr(0, repr.find('('));
+    }
+    return "nothing";
+  };
+  EXPECT_EQ(raised(std::errc::connection_refused), "ConnectionRefusedError");
+  EXPECT_EQ(raised(std::errc::connection_reset), "ConnectionResetError");
+  EXPECT_EQ(raised(std::errc::connection_aborted), "ConnectionAbortedError");
+  EXPECT_EQ(raised(std::errc::broken_pipe), "BrokenPipeError");
+  EXPECT_EQ(raised(std::errc::no_such_file_or_directory), "FileNotFoundError");
+  EXPECT_EQ(raised(std::errc::address_in_use), "OSError");
+  EXPECT_TRUE(raises<asyncio::ConnectionError>(
+      [] { asyncio::raise_os_error(std::make_error_code(std::errc::broken_pipe), "write"); },
+      "^write: "));
+}
